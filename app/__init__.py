@@ -1,0 +1,38 @@
+"""Tawthiq: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: load settings, bind extensions, register every blueprint."""
+    from flask_smorest import Api
+
+    from app import database, web
+    from app.api import errors, health
+    from app.api import session as session_api
+    from app.config import load_config
+    from app.security import guards
+    from app.security.permissions import permission
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(load_config(config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Arabic as text, not \u escapes
+
+    database.init_app(app)
+    api = Api(app)
+    app.extensions["tawthiq_api"] = api
+    errors.init_app(app)
+    guards.init_app(app)
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+    for blueprint in (session_api.blp,):
+        api.register_blueprint(blueprint)
+    # The OpenAPI document is public: it describes the API, it holds no data.
+    spec_endpoint = "api-docs.openapi_json"
+    app.view_functions[spec_endpoint] = permission("public")(app.view_functions[spec_endpoint])
+    return app

@@ -1,0 +1,124 @@
+"""The one JSON error format of the API.
+
+Every error, whatever raised it, leaves as
+`{"error": {"code": "...", "message": "...", "fields": {...}}}` with its HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+# A stable machine-readable code per status, for errors that carry none of their own.
+DEFAULT_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    428: "precondition_required",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+class ApiError(Exception):
+    """An error a view raises to answer with a specific status, code and field details."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or DEFAULT_CODES.get(status, "error")
+        self.fields = fields or {}
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def error_response(
+    status: int,
+    message: str,
+    code: str | None = None,
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """Build the JSON error response every API error uses."""
+    body: dict[str, Any] = {
+        "code": code or DEFAULT_CODES.get(status, "error"),
+        "message": message,
+        "fields": fields or {},
+    }
+    body.update(extra or {})
+    response = jsonify({"error": body})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_webargs(messages: Any) -> dict[str, Any]:
+    # webargs nests messages by location ({"json": {...}}); callers only care about fields.
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "form",
+        "files",
+        "headers",
+    }:
+        merged: dict[str, Any] = {}
+        for part in messages.values():
+            if isinstance(part, dict):
+                merged.update(part)
+        return merged
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    fields = _flatten_webargs(data.get("messages", {})) if isinstance(data, dict) else {}
+    if status == 422:
+        return error_response(422, "Some fields are not valid.", fields=fields)
+    if status == 400 and fields:
+        return error_response(400, "The request body could not be read.", fields=fields)
+    message = {
+        404: "Not found.",
+        405: "Method not allowed.",
+        413: "The request body is larger than this server accepts.",
+    }.get(status, exc.description or exc.name)
+    headers = {}
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        headers["Allow"] = exc.get_response().headers["Allow"]
+    return error_response(status, message, headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    """Make every error of the app, including Werkzeug's and flask-smorest's, JSON."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.message, exc.code, exc.fields, exc.headers, exc.extra)
+
+    app.register_error_handler(HTTPException, _http_error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Never leak a traceback to a client; the log has it.
+        app.logger.exception("unhandled error")
+        return error_response(500, "The server hit an unexpected error; nothing was saved.")

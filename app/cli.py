@@ -1,0 +1,227 @@
+"""The `tawthiq` command: serve, database, teams and users.
+
+Commands that change accounts write the same audit events as the API, with the actor
+recorded as "cli" (the person at the hub's keyboard).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app import create_app
+
+
+def _app(ctx: click.Context) -> Flask:
+    obj = ctx.ensure_object(dict)
+    if "app" not in obj:
+        obj["app"] = create_app(obj.get("config"))
+    return obj["app"]
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Tawthiq: offline-first incident documentation."""
+    ctx.ensure_object(dict)
+
+
+# --- serving ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress until Ctrl-C."""
+    import waitress
+
+    app = _app(ctx)
+    click.echo(f"Tawthiq serving on http://{host}:{port}  (Ctrl-C stops it)", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        waitress.serve(app, host=host, port=port, threads=threads, ident="tawthiq")
+    click.echo("Tawthiq stopped.", err=True)
+
+
+@main.command()
+@click.pass_context
+def setup(ctx: click.Context) -> None:
+    """Bring the database to the latest schema and create a first admin if there is none."""
+    from app import migrate
+    from app.services import accounts
+
+    app = _app(ctx)
+    migrate.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
+    with app.app_context():
+        created = accounts.ensure_first_admin()
+    if created:
+        username, password = created
+        click.echo("")
+        click.echo("A first administrator account was created. Write this password down now:")
+        click.echo(f"  username: {username}")
+        click.echo(f"  password: {password}")
+        click.echo("It is shown only once and must be changed at first login.")
+        click.echo("")
+
+
+# --- database --------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from app import migrate
+
+    migrate.upgrade(_app(ctx).config["SQLALCHEMY_DATABASE_URI"], revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Undo migrations down to REVISION (`base` empties the database)."""
+    from app import migrate
+
+    migrate.downgrade(_app(ctx).config["SQLALCHEMY_DATABASE_URI"], revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+# --- teams and users -------------------------------------------------------------------
+
+
+@main.group()
+def team() -> None:
+    """Teams (councils, organisations)."""
+
+
+@team.command("create")
+@click.argument("name")
+@click.pass_context
+def team_create(ctx: click.Context, name: str) -> None:
+    """Create a team called NAME and print its id."""
+    from app.services import accounts
+
+    with _app(ctx).app_context():
+        created = _run(accounts.create_team, None, name=name)
+        click.echo(created.id)
+
+
+@team.command("list")
+@click.pass_context
+def team_list(ctx: click.Context) -> None:
+    """List teams: id and name."""
+    from app.extensions import db as database
+    from app.models import Team
+
+    with _app(ctx).app_context():
+        for t in database.session.scalars(sa.select(Team).order_by(Team.name)):
+            click.echo(f"{t.id}\t{t.name}")
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--team", "team_name", help="Team name or id to join.")
+@click.option("--role", type=click.Choice(["reporter", "coordinator"]), help="Role in --team.")
+@click.option("--admin", is_flag=True, help="Deployment administrator.")
+@click.option("--display-name", default="")
+@click.pass_context
+def user_create(
+    ctx: click.Context,
+    username: str,
+    team_name: str | None,
+    role: str | None,
+    admin: bool,
+    display_name: str,
+) -> None:
+    """Create a user and print their one-time password."""
+    from app.services import accounts
+
+    if bool(team_name) != bool(role):
+        raise click.UsageError("--team and --role go together.")
+    with _app(ctx).app_context():
+        memberships = []
+        if team_name:
+            memberships = [{"team_id": accounts.find_team(team_name).id, "role": role}]
+        created, password = _run(
+            accounts.create_user,
+            None,
+            username=username,
+            display_name=display_name,
+            is_admin=admin,
+            memberships=memberships,
+        )
+        click.echo(f"Created {created.username}. One-time password (shown once): {password}")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@click.pass_context
+def user_reset_password(ctx: click.Context, username: str) -> None:
+    """Give USERNAME a new one-time password and end their sessions."""
+    from app.services import accounts
+
+    with _app(ctx).app_context():
+        target = accounts.find_user(username)
+        password = _run(accounts.reset_password, None, target)
+        click.echo(f"New one-time password for {target.username} (shown once): {password}")
+
+
+@user.command("disable")
+@click.argument("username")
+@click.pass_context
+def user_disable(ctx: click.Context, username: str) -> None:
+    """Disable USERNAME: they cannot log in and their sessions end at once."""
+    from app.services import accounts
+
+    with _app(ctx).app_context():
+        target = accounts.find_user(username)
+        _run(accounts.set_disabled, None, target, True)
+        click.echo(f"Disabled {target.username}.")
+
+
+@user.command("enable")
+@click.argument("username")
+@click.pass_context
+def user_enable(ctx: click.Context, username: str) -> None:
+    """Enable USERNAME again."""
+    from app.services import accounts
+
+    with _app(ctx).app_context():
+        target = accounts.find_user(username)
+        _run(accounts.set_disabled, None, target, False)
+        click.echo(f"Enabled {target.username}.")
+
+
+def _run(fn: Any, actor: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a service, turning its API errors into a clean CLI error."""
+    from app.api.errors import ApiError
+
+    try:
+        return fn(actor, *args, **kwargs)
+    except ApiError as exc:
+        detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {detail}".strip()) from exc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

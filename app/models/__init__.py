@@ -1,0 +1,16 @@
+"""SQLAlchemy models, one module per area; importing this registers every table."""
+
+from app.models.accounts import Membership, Team, User, UserSession
+from app.models.audit import AuditEvent
+from app.models.places import Place
+from app.models.security import LoginThrottle
+
+__all__ = [
+    "AuditEvent",
+    "LoginThrottle",
+    "Membership",
+    "Place",
+    "Team",
+    "User",
+    "UserSession",
+]

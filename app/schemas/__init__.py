@@ -1,0 +1,1 @@
+"""marshmallow schemas: the one place where JSON becomes Python and back."""

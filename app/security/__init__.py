@@ -1,0 +1,1 @@
+"""Authentication, permissions, CSRF and response headers."""

@@ -1,0 +1,64 @@
+"""Every endpoint states its permission; this module checks it.
+
+`@permission(...)` both records the rule on the view (a test walks the URL map and fails
+on any endpoint without one) and enforces it before the view runs. Finer checks (is this
+record in one of the caller's teams?) stay in services, which answer 404 for objects of
+other teams so that their existence does not leak.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from app.api.errors import ApiError
+from app.security.principal import Principal, current_principal
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RULES = ("public", "authenticated", "team_member", "coordinator", "admin", "token")
+
+
+def _check(rule: str, principal: Principal | None) -> None:
+    if rule == "public":
+        return
+    if principal is None:
+        raise ApiError(401, "Log in first.", "unauthenticated")
+    if rule == "token":
+        return  # the view checks the token's own scope
+    if principal.user is None:
+        raise ApiError(403, "This token cannot use this endpoint.", "forbidden")
+    if rule == "authenticated":
+        return
+    if rule == "admin" and not principal.is_admin:
+        raise ApiError(403, "Only an administrator may do this.", "forbidden")
+    if rule == "team_member" and not (principal.team_ids() or principal.is_admin):
+        raise ApiError(403, "You are not a member of any team.", "forbidden")
+    if rule == "coordinator" and not principal.team_ids("coordinator"):
+        raise ApiError(403, "Only a coordinator may do this.", "forbidden")
+
+
+def permission(rule: str) -> Callable[[F], F]:
+    """Declare and enforce who may call a view: one of RULES."""
+    if rule not in RULES:
+        raise ValueError(f"unknown permission rule {rule!r}")
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _check(rule, current_principal())
+            return view(*args, **kwargs)
+
+        wrapper.permission = rule  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def require_principal() -> Principal:
+    """The caller, for views whose permission already guarantees one."""
+    principal = current_principal()
+    if principal is None:
+        raise ApiError(401, "Log in first.", "unauthenticated")
+    return principal

@@ -1,0 +1,190 @@
+"""Teams and users: creating, changing roles, disabling, resetting passwords.
+
+Every operation takes the acting user first (None for the hub's own CLI), writes its
+audit event, and commits once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.api.errors import ApiError
+from app.extensions import db
+from app.models import Membership, Team, User
+from app.security.passwords import generate_password, hash_password
+from app.services.audit import audit
+from app.services.auth import end_all_sessions, normalise_username
+
+FIRST_ADMIN = "admin"
+
+
+def find_team(name_or_id: str) -> Team:
+    """A team by id or exact name, or a 404."""
+    team = db.session.get(Team, name_or_id) or db.session.scalar(
+        sa.select(Team).where(Team.name == name_or_id)
+    )
+    if team is None:
+        raise ApiError(404, f"No team {name_or_id!r}.")
+    return team
+
+
+def find_user(username_or_id: str) -> User:
+    """A user by id or username, or a 404."""
+    user = db.session.get(User, username_or_id) or db.session.scalar(
+        sa.select(User).where(User.username == normalise_username(username_or_id))
+    )
+    if user is None:
+        raise ApiError(404, f"No user {username_or_id!r}.")
+    return user
+
+
+def create_team(actor: User | None, name: str) -> Team:
+    """Create a team with a unique name."""
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "A team needs a name.", fields={"name": ["Required."]})
+    if db.session.scalar(sa.select(Team.id).where(Team.name == name)):
+        raise ApiError(409, "A team with this name exists.", "exists", {"name": ["Taken."]})
+    team = Team(name=name)
+    db.session.add(team)
+    db.session.flush()
+    audit("team_created", actor, target_type="team", target_id=team.id, team_id=team.id, name=name)
+    db.session.commit()
+    return team
+
+
+def _check_memberships(memberships: list[dict[str, Any]]) -> None:
+    seen = set()
+    for i, m in enumerate(memberships):
+        if db.session.get(Team, m["team_id"]) is None:
+            raise ApiError(
+                422, "Unknown team.", fields={"memberships": {str(i): {"team_id": ["Unknown."]}}}
+            )
+        if m["team_id"] in seen:
+            raise ApiError(
+                422, "A team appears twice.", fields={"memberships": {str(i): ["Duplicate."]}}
+            )
+        seen.add(m["team_id"])
+
+
+def create_user(
+    actor: User | None,
+    username: str,
+    display_name: str = "",
+    is_admin: bool = False,
+    memberships: list[dict[str, Any]] | None = None,
+) -> tuple[User, str]:
+    """Create a user with a one-time password; returns the user and that password."""
+    username = normalise_username(username)
+    memberships = memberships or []
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise ApiError(409, "This username is taken.", "exists", {"username": ["Taken."]})
+    _check_memberships(memberships)
+    password = generate_password()
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        must_change_password=True,
+    )
+    user.memberships = [Membership(team_id=m["team_id"], role=m["role"]) for m in memberships]
+    db.session.add(user)
+    db.session.flush()
+    audit(
+        "user_created",
+        actor,
+        target_type="user",
+        target_id=user.id,
+        username=username,
+        is_admin=is_admin,
+        memberships=[{"team_id": m["team_id"], "role": m["role"]} for m in memberships],
+    )
+    db.session.commit()
+    return user, password
+
+
+def update_user(actor: User | None, user: User, changes: dict[str, Any]) -> User:
+    """Change a user's display name, admin flag or team roles (each audited)."""
+    if "display_name" in changes:
+        user.display_name = changes["display_name"]
+    if "is_admin" in changes and changes["is_admin"] != user.is_admin:
+        if actor is not None and actor.id == user.id and not changes["is_admin"]:
+            raise ApiError(
+                422, "You cannot remove your own admin rights.", fields={"is_admin": ["Own."]}
+            )
+        user.is_admin = changes["is_admin"]
+        audit("admin_changed", actor, target_type="user", target_id=user.id, is_admin=user.is_admin)
+    if "memberships" in changes:
+        wanted = changes["memberships"]
+        _check_memberships(wanted)
+        before = {m.team_id: m.role for m in user.memberships}
+        after = {m["team_id"]: m["role"] for m in wanted}
+        for m in list(user.memberships):
+            if m.team_id not in after:
+                user.memberships.remove(m)
+            else:
+                m.role = after[m.team_id]
+        for team_id, role in after.items():
+            if team_id not in before:
+                user.memberships.append(Membership(team_id=team_id, role=role))
+        for team_id in set(before) | set(after):
+            if before.get(team_id) != after.get(team_id):
+                audit(
+                    "role_changed",
+                    actor,
+                    target_type="user",
+                    target_id=user.id,
+                    team_id=team_id,
+                    before=before.get(team_id),
+                    after=after.get(team_id),
+                )
+    db.session.commit()
+    return user
+
+
+def reset_password(actor: User | None, user: User) -> str:
+    """Give a user a new one-time password; their sessions end."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_all_sessions(user)
+    audit("password_reset", actor, target_type="user", target_id=user.id)
+    db.session.commit()
+    return password
+
+
+def set_disabled(actor: User | None, user: User, disabled: bool) -> User:
+    """Disable (ending every session at once) or re-enable a user."""
+    if actor is not None and actor.id == user.id and disabled:
+        raise ApiError(422, "You cannot disable yourself.", fields={"disabled": ["Own."]})
+    user.disabled = disabled
+    if disabled:
+        end_all_sessions(user)
+        for hook in DISABLE_HOOKS:
+            hook(user)
+    audit(
+        "user_disabled" if disabled else "user_enabled",
+        actor,
+        target_type="user",
+        target_id=user.id,
+    )
+    db.session.commit()
+    return user
+
+
+# Later areas (device tokens) register what else disabling a user must revoke.
+DISABLE_HOOKS: list[Any] = []
+
+
+def ensure_first_admin() -> tuple[str, str] | None:
+    """Create the first admin when no admin exists; returns (username, password) once."""
+    if db.session.scalar(sa.select(User.id).where(User.is_admin.is_(True)).limit(1)):
+        return None
+    username = FIRST_ADMIN
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        username = f"{FIRST_ADMIN}-{generate_password()[:5]}"
+    user, password = create_user(None, username, display_name="Administrator", is_admin=True)
+    return user.username, password

@@ -1,0 +1,160 @@
+"""Logging in and out, sessions, password changes, and failed-login throttling."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.api.errors import ApiError
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import LoginThrottle, User, UserSession
+from app.security.passwords import hash_password, password_problem, verify_password
+from app.security.principal import token_hash
+from app.services.audit import audit, client_address
+
+
+@dataclass
+class NewSession:
+    """A session just opened: the cookie token is only ever seen here."""
+
+    token: str
+    row: UserSession
+    user: User
+
+
+def normalise_username(username: str) -> str:
+    """Usernames compare case-insensitively and without surrounding space."""
+    return username.strip().lower()
+
+
+def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
+    cfg = current_app.config
+    return [
+        (f"acct:{username}|{address}", cfg["LOGIN_FREE_FAILURES"]),
+        (f"addr:{address}", cfg["ADDRESS_FREE_FAILURES"]),
+    ]
+
+
+def _blocked_seconds(keys: list[tuple[str, int]], now: datetime) -> int:
+    rows = db.session.scalars(
+        sa.select(LoginThrottle).where(LoginThrottle.key.in_([k for k, _ in keys]))
+    ).all()
+    waits = [
+        (row.blocked_until - now).total_seconds()
+        for row in rows
+        if row.blocked_until is not None and row.blocked_until > now
+    ]
+    return math.ceil(max(waits)) if waits else 0
+
+
+def _count_failure(keys: list[tuple[str, int]], now: datetime) -> None:
+    max_delay = current_app.config["LOGIN_MAX_DELAY_SECONDS"]
+    for key, free in keys:
+        row = db.session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            db.session.add(row)
+        row.failures = (row.failures or 0) + 1
+        row.last_failure_at = now
+        over = row.failures - free
+        if over >= 0:
+            # Doubling delays: 1 s, 2 s, 4 s … up to the cap.
+            row.blocked_until = now + timedelta(seconds=min(max_delay, 2**over))
+
+
+def login(username: str, password: str) -> NewSession:
+    """Check credentials and open a session, or raise 401/429 (counting the failure)."""
+    username = normalise_username(username)
+    address = client_address()
+    keys = _throttle_keys(username, address)
+    now = utcnow()
+    wait = _blocked_seconds(keys, now)
+    if wait:
+        raise ApiError(
+            429,
+            f"Too many failed logins from this address; try again in {wait} s.",
+            "login_throttled",
+            headers={"Retry-After": str(wait)},
+        )
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or user.disabled:
+        _count_failure(keys, now)
+        audit(
+            "login_failed",
+            user,
+            actor_name=username[:80],
+            target_type="user",
+            target_id=user.id if user else "",
+            reason="disabled" if (ok and user and user.disabled) else "bad_credentials",
+        )
+        db.session.commit()
+        raise ApiError(401, "Wrong username or password.", "bad_credentials")
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["SESSION_LIFETIME_HOURS"]
+    row = UserSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=hours),
+        address=address,
+        csrf_token=secrets.token_urlsafe(24),
+    )
+    db.session.add(row)
+    audit("login", user, target_type="user", target_id=user.id)
+    db.session.commit()
+    return NewSession(token=token, row=row, user=user)
+
+
+def logout(session_row: UserSession, user: User) -> None:
+    """End one session."""
+    session_row.revoked_at = utcnow()
+    audit("logout", user, target_type="user", target_id=user.id)
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> int:
+    """Revoke every open session of a user (disable, password reset). Returns the count."""
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def change_own_password(
+    user: User, session_row: UserSession | None, current: str, new: str
+) -> None:
+    """A user changes their own password; their other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise ApiError(
+            422,
+            "The current password is wrong.",
+            fields={"current_password": ["The current password is wrong."]},
+        )
+    problem = password_problem(new)
+    if problem:
+        raise ApiError(422, problem, fields={"new_password": [problem]})
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    db.session.execute(
+        sa.update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.id != (session_row.id if session_row else -1),
+        )
+        .values(revoked_at=utcnow())
+    )
+    audit("password_changed", user, target_type="user", target_id=user.id)
+    db.session.commit()

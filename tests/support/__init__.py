@@ -1,0 +1,1 @@
+"""Helpers shared by the app, migration and end-to-end tests."""
