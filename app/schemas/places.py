@@ -42,7 +42,7 @@ class PlaceSchema(AncestorSchema):
     path = fields.String()
     updated_at = fields.DateTime()
     ancestors = fields.List(fields.Nested(AncestorSchema))
-    # "Khaldiyeh, Homs, Homs, Homs": the place then each ancestor up to the governorate.
+    # "Khaldiyeh, Homs city, Homs": the place, then its ancestors up to the governorate.
     label_en = fields.String()
     label_ar = fields.String()
 
@@ -83,6 +83,16 @@ class ImportResultSchema(Schema):
     unchanged = fields.Integer()
 
 
+def _label(names: list[str], separator: str) -> str:
+    # "Homs city, Homs, Homs, Homs" (community, sub-district, district, governorate all
+    # named Homs) reads better as "Homs city, Homs".
+    kept: list[str] = []
+    for name in names:
+        if name and (not kept or kept[-1] != name):
+            kept.append(name)
+    return separator.join(kept)
+
+
 def place_view(place: Any, ancestors: list[Any]) -> dict[str, Any]:
     """The dict PlaceSchema dumps: the place, its ancestors and display labels."""
     chain = [place, *reversed(ancestors)]
@@ -96,6 +106,6 @@ def place_view(place: Any, ancestors: list[Any]) -> dict[str, Any]:
         "path": place.path,
         "updated_at": place.updated_at,
         "ancestors": ancestors,
-        "label_en": ", ".join(p.name_en or p.name_ar for p in chain),
-        "label_ar": "، ".join(p.name_ar or p.name_en for p in chain),
+        "label_en": _label([p.name_en or p.name_ar for p in chain], ", "),
+        "label_ar": _label([p.name_ar or p.name_en for p in chain], "، "),
     }
