@@ -1,4 +1,4 @@
-"""The `tawthiq` command: serve, database, teams and users.
+"""The `tawthiq` command: serve, database, teams, users and places.
 
 Commands that change accounts write the same audit events as the API, with the actor
 recorded as "cli" (the person at the hub's keyboard).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app import create_app
+from app.models.places import LEVELS
 
 
 def _app(ctx: click.Context) -> Flask:
@@ -210,6 +212,59 @@ def user_enable(ctx: click.Context, username: str) -> None:
         target = accounts.find_user(username)
         _run(accounts.set_disabled, None, target, False)
         click.echo(f"Enabled {target.username}.")
+
+
+# --- places (the gazetteer) ------------------------------------------------------------
+
+
+@main.group()
+def places() -> None:
+    """The gazetteer: governorates down to neighbourhoods."""
+
+
+@places.command("import")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--sample", is_flag=True, help="Import the demo Homs/Hama gazetteer shipped.")
+@click.pass_context
+def places_import(ctx: click.Context, files: tuple[str, ...], sample: bool) -> None:
+    """Import CSV FILES in the OCHA COD layout (all or nothing per file; safe to repeat)."""
+    from app.services import gazetteer
+
+    paths = [*(gazetteer.sample_files() if sample else []), *map(Path, files)]
+    if not paths:
+        raise click.UsageError("Give a FILE to import, or --sample.")
+    with _app(ctx).app_context():
+        for path in paths:
+            with path.open(encoding="utf-8-sig", newline="") as stream:
+                result = _run(gazetteer.import_cod, None, stream, source=path.name)
+            click.echo(
+                f"{path.name}: {result.places} places, {result.created} created, "
+                f"{result.updated} renamed, {result.unchanged} unchanged."
+            )
+
+
+@places.command("add")
+@click.option("--parent", required=True, help="P-code or id of the place it lies in.")
+@click.option("--level", type=click.Choice(LEVELS[1:]), default="neighbourhood", show_default=True)
+@click.option("--ar", "name_ar", default="", help="Arabic name.")
+@click.option("--en", "name_en", default="", help="English name.")
+@click.option("--pcode", default=None, help="Its P-code, if it has one.")
+@click.pass_context
+def places_add(
+    ctx: click.Context,
+    parent: str,
+    level: str,
+    name_ar: str,
+    name_en: str,
+    pcode: str | None,
+) -> None:
+    """Add a place (by default a neighbourhood) under --parent and print its id."""
+    from app.services import gazetteer
+
+    with _app(ctx).app_context():
+        where = _run(lambda _actor: gazetteer.find_place(parent), None)
+        place = _run(gazetteer.add_place, None, where, level, name_ar, name_en, pcode)
+        click.echo(place.id)
 
 
 def _run(fn: Any, actor: Any, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Text handling shared by the gazetteer and the records: Arabic and Latin normalisation."""
