@@ -327,6 +327,10 @@ def _is_set(value: Any) -> bool:
     return value is not None and value != "" and value != []
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _violation(rule: Mapping[str, Any], field: str) -> Violation:
     return Violation(field, rule["id"], rule["code"], dict(rule["message"]))
 
@@ -355,8 +359,10 @@ def _check_one(
         if rule["compare"] == "partial_date":
             low, high = partial_date_bounds(str(lower)), partial_date_bounds(str(upper))
             broken = low is not None and high is not None and low[0] > high[1]
-        else:
+        elif _is_number(lower) and _is_number(upper):
             broken = lower > upper
+        else:
+            return  # not numbers: a field error, reported by the field, not by this rule
         if broken:
             yield _violation(rule, prefix + rule["fields"][1])
     elif kind == "ordered_range":

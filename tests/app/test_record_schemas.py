@@ -474,3 +474,29 @@ def test_all_json_schemas_for_the_endpoint() -> None:
     everything = json.loads(json.dumps(all_json_schemas(), ensure_ascii=False))
     assert everything["schema_version"] == 1
     assert set(everything["kinds"]) == set(RECORD_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"description": "a\ud800b"}, {"description": "bad_characters"}),
+        ({"lat": float("nan")}, {"lat": "not_a_number"}),
+        ({"lat": True}, {"lat": "not_a_number"}),
+        ({"lat": 1e-7}, {"lat": "too_many_decimals"}),
+        ({"killed_min": 10**30}, {"killed_min": "out_of_range"}),
+        ({"reported_at": "2025-02-29T10:00:00Z"}, {"reported_at": "impossible_date"}),
+    ],
+    ids=["lone surrogate", "NaN", "boolean", "exponent float", "huge int", "29 Feb 2025"],
+)
+def test_values_json_can_carry_but_the_vectors_cannot(
+    changes: dict[str, Any], expected: dict[str, str]
+) -> None:
+    """Values a Python client or a broken device can send are refused with the right code."""
+    assert codes_of("incident", full("incident") | changes, today=TODAY) == expected
+
+
+def test_rule_checker_tolerates_raw_values() -> None:
+    """The checker run on a raw body leaves wrong types to the field checks instead of crashing."""
+    record = {"killed_min": "5", "killed_max": 3, "age_years": True, "occurred_date": 7}
+    assert apply_rules("incident", record, today=TODAY)[1] == []
+    assert apply_rules("casualty", record, today=TODAY)[1] == []

@@ -175,7 +175,7 @@ class Text(RecordField):
         if (_BAD_MULTI if self.multiline else _BAD_LINE).search(value):
             raise self.fail(
                 "bad_characters",
-                "Contains control characters"
+                "Contains control or invalid characters"
                 + (" (only line breaks and tabs are allowed)." if self.multiline else "."),
             )
         value = value.strip()
