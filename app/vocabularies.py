@@ -382,7 +382,7 @@ FIELD_LABELS: dict[str, Label] = {
     "missing_max": _l("Missing (at most)", "عدد المفقودين (الحد الأعلى)"),
     "description": _l("Description", "الوصف"),
     # Persons
-    "outcome": _l("Outcome", "النتيجة"),
+    "outcome": _l("Killed or injured", "الحالة (قتيل أو جريح)"),
     "count": _l("Number of people", "عدد الأشخاص"),
     "full_name": _l("Full name (original script)", "الاسم الكامل"),
     "full_name_latin": _l("Full name (Latin letters)", "الاسم الكامل بالأحرف اللاتينية"),
