@@ -118,7 +118,9 @@ def _check_collection(name: str, value: object) -> None:
         removed.add(eid)
 
 
-def _check_patch(kind: str, action: str, record_id: str, patch: object, deps: tuple[str, ...]) -> None:
+def _check_patch(
+    kind: str, action: str, record_id: str, patch: object, deps: tuple[str, ...]
+) -> None:
     if not isinstance(patch, dict):
         raise ChangeError("patch", "must be an object")
     if action in FIELD_WRITING_ACTIONS:
