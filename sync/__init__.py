@@ -21,6 +21,7 @@ from .changes import (
     compute_content_hash,
     new_change,
 )
+from .client import Replica, SyncReport, Transport
 from .fields import KINDS, KindSpec, field_class, kind_spec
 from .hlc import Hlc, format_hlc, parse_hlc, recv, tick
 from .materialise import (
@@ -34,6 +35,8 @@ from .materialise import (
     materialise,
     winner_key,
 )
+from .memory_hub import InMemoryHub
+from .protocol import PUSH_STATUSES, HaveVector, Hello, HubInfo, PullPage, PushResult
 
 __all__ = [
     "ACTIONS",
@@ -42,15 +45,25 @@ __all__ = [
     "KINDS",
     "MAX_SAFE_INTEGER",
     "MERGED_INTO",
+    "PUSH_STATUSES",
     "SCHEMA_VERSION",
     "Candidate",
     "CanonicalError",
     "Change",
     "ChangeError",
+    "HaveVector",
+    "Hello",
     "Hlc",
+    "HubInfo",
+    "InMemoryHub",
     "KindSpec",
     "OpInfo",
+    "PullPage",
+    "PushResult",
     "RecordState",
+    "Replica",
+    "SyncReport",
+    "Transport",
     "apply_change",
     "blank_for_purge",
     "canonical_bytes",

@@ -104,7 +104,7 @@ def _history(draw: st.DrawFn) -> list[Change]:
                 ["create", "patch", "patch", "patch", "delete", "undelete", "resolve",
                  "merge_into"]
             )
-            if draw(st.integers(0, 30)) else st.just("purge")
+            if draw(st.integers(0, 80)) else st.just("purge")
         )
         patch: dict[str, Any] = {}
         if action in ("create", "patch", "resolve"):
