@@ -256,10 +256,23 @@ def _candidate(change: Change, value: Any) -> Candidate:
 
 
 def _distinct(values: Iterable[Any]) -> list[Any]:
+    """Distinct values (equal by canonical JSON, so 1 and true differ), in canonical order."""
+    vals = list(values)
+    if len(vals) < 2:
+        return vals
     seen: dict[str, Any] = {}
-    for v in values:
+    for v in vals:
         seen.setdefault(canonical_json(v), v)
     return [seen[k] for k in sorted(seen)]
+
+
+def _several(values: list[Any]) -> bool:
+    """Whether ``values`` hold more than one distinct value (the hot path of _derive)."""
+    if len(values) < 2:
+        return False
+    if all(type(v) is str for v in values):
+        return len(set(values)) > 1
+    return len(_distinct(values)) > 1
 
 
 def _derive(state: RecordState) -> None:
@@ -270,7 +283,7 @@ def _derive(state: RecordState) -> None:
         if name.startswith("@"):
             continue
         values[name] = live[0].value
-        if len(live) > 1 and len(_distinct(c.value for c in live)) > 1:
+        if _several([c.value for c in live]):
             conflicts[name] = list(live)
     for name, per_eid in state.elements.items():
         items: list[Any] = []
@@ -281,7 +294,7 @@ def _derive(state: RecordState) -> None:
         values[name] = total
     merge = state.writes.get(MERGED_INTO, [])
     state.merged_into = merge[0].value if merge else None
-    if len(merge) > 1 and len(_distinct(c.value for c in merge)) > 1:
+    if _several([c.value for c in merge]):
         conflicts[MERGED_INTO] = list(merge)
     state.deleted = any(c.value is True for c in state.writes.get(DELETED, []))
     state.values = dict(sorted(values.items()))
@@ -350,6 +363,8 @@ class _AncestorCache:
 
 
 def _prune(live: list[Candidate], anc: _AncestorCache) -> list[Candidate]:
+    if len(live) < 2:
+        return live
     return [
         c
         for c in live

@@ -174,7 +174,8 @@ def _materialise_suite() -> Vectors:
         "The same history delivered backwards with repeats: k3 supersedes k2 once k2 links "
         "them.", [c3, create, c3, c2, create]))
 
-    newer = w("n1", "patch", {"full_name": "محمد", "partner_reference": {"org": "SARC", "score": "1.50"}},
+    newer = w("n1", "patch",
+              {"full_name": "محمد", "partner_reference": {"org": "SARC", "score": "1.50"}},
               ["c1"], schema_version=2)
     cases.append(_case("unknown_field_kept",
                        "A field from a newer schema is kept and shown as a plain field.",
