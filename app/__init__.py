@@ -14,6 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import database, web
     from app.api import errors, health
     from app.api import places as places_api
+    from app.api import records as records_api
     from app.api import session as session_api
     from app.config import load_config
     from app.security import guards
@@ -31,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
-    for blueprint in (session_api.blp, places_api.blp):
+    for blueprint in (session_api.blp, places_api.blp, records_api.blp):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.
     spec_endpoint = "api-docs.openapi_json"

@@ -24,7 +24,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: sa.engine.Connection) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
     # instead of one failing with "database is locked" when it upgrades a read lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+    writer = conn.get_execution_options().get("tawthiq_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def configure_engine(engine: sa.engine.Engine) -> None:
@@ -32,6 +33,18 @@ def configure_engine(engine: sa.engine.Engine) -> None:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+
+
+def begin_write() -> None:
+    """Start the session's next transaction as a writer.
+
+    On SQLite that is BEGIN IMMEDIATE (the write lock up front); on PostgreSQL a plain
+    transaction, where writers lock the rows they touch. Whatever the session was reading
+    is committed first (a read transaction cannot be upgraded safely on SQLite).
+    """
+    if db.session().in_transaction():
+        db.session.commit()
+    db.session.connection(execution_options={"tawthiq_write": True})
 
 
 def init_app(app: Flask) -> None:

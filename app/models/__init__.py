@@ -3,13 +3,19 @@
 from app.models.accounts import Membership, Team, User, UserSession
 from app.models.audit import AuditEvent
 from app.models.places import Place
+from app.models.records import ChangeRow, HubCounter, HubIdentity, NameToken, Record
 from app.models.security import LoginThrottle
 
 __all__ = [
     "AuditEvent",
+    "ChangeRow",
+    "HubCounter",
+    "HubIdentity",
     "LoginThrottle",
     "Membership",
+    "NameToken",
     "Place",
+    "Record",
     "Team",
     "User",
     "UserSession",

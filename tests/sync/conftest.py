@@ -101,22 +101,39 @@ def _history(draw: st.DrawFn) -> list[Change]:
             heads = draw(st.lists(st.sampled_from(heads), unique=True))
         action = draw(
             st.sampled_from(
-                ["create", "patch", "patch", "patch", "delete", "undelete", "resolve",
-                 "merge_into"]
+                ["create", "patch", "patch", "patch", "delete", "undelete", "resolve", "merge_into"]
             )
-            if draw(st.integers(0, 80)) else st.just("purge")
+            if draw(st.integers(0, 80))
+            else st.just("purge")
         )
         patch: dict[str, Any] = {}
         if action in ("create", "patch", "resolve"):
-            for name in draw(st.lists(st.sampled_from(
-                ["full_name", "location_detail", "quantity_delivered", "alternate_names",
-                 "notes", "future_field"]), min_size=1, max_size=3, unique=True)):
+            for name in draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            "full_name",
+                            "location_detail",
+                            "quantity_delivered",
+                            "alternate_names",
+                            "notes",
+                            "future_field",
+                        ]
+                    ),
+                    min_size=1,
+                    max_size=3,
+                    unique=True,
+                )
+            ):
                 if name == "quantity_delivered" and kind == "supply_need":
                     patch[name] = {"delta": draw(st.integers(-5, 100))}
                 elif name == "alternate_names" and kind != "supply_need":
                     adds = draw(st.lists(st.sampled_from(eids), max_size=2, unique=True))
-                    removes = [e for e in draw(st.lists(st.sampled_from(eids), max_size=2,
-                                                        unique=True)) if e not in adds]
+                    removes = [
+                        e
+                        for e in draw(st.lists(st.sampled_from(eids), max_size=2, unique=True))
+                        if e not in adds
+                    ]
                     if not adds and not removes:
                         adds = ["e1"]
                     patch[name] = {

@@ -53,8 +53,7 @@ _text = st.text(st.characters(exclude_categories=["Cs"])) | st.sampled_from(
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _text,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(_text, inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
     max_leaves=12,
 )
 

@@ -40,14 +40,19 @@ def test_round_trip_and_hash_check(make_change: Any) -> None:
         ("merge_into", {"target": "r1"}, (), "patch.target"),
         ("purge", {}, (), "patch"),
         ("patch", {"alternate_names": {"add": [{"value": "x"}]}}, (), "patch.alternate_names"),
-        ("patch", {"alternate_names": {"add": [{"eid": "e"}], "remove": ["e"]}}, (),
-         "patch.alternate_names"),
+        (
+            "patch",
+            {"alternate_names": {"add": [{"eid": "e"}], "remove": ["e"]}},
+            (),
+            "patch.alternate_names",
+        ),
         ("patch", {"Bad-Name": 1}, (), "patch"),
         ("patch", {"x": 1.5}, (), "patch"),
     ],
 )
-def test_shape_is_validated(make_change: Any, action: str, patch: dict[str, Any],
-                            deps: tuple[str, ...], field: str) -> None:
+def test_shape_is_validated(
+    make_change: Any, action: str, patch: dict[str, Any], deps: tuple[str, ...], field: str
+) -> None:
     """Malformed changes are refused with the part that is wrong."""
     with pytest.raises(ChangeError) as info:
         make_change("a", action, patch, deps)
@@ -59,7 +64,12 @@ def test_blanked_change_keeps_identity_and_skips_hash(make_change: Any) -> None:
     c = make_change("a", "patch", {"full_name": "أحمد"}, ["z"])
     b = blank_for_purge(c, "p1")
     assert (b.op_id, b.deps, b.content_hash, b.patch, b.purged_by) == (
-        "a", ("z",), c.content_hash, {}, "p1")
+        "a",
+        ("z",),
+        c.content_hash,
+        {},
+        "p1",
+    )
     assert Change.from_dict(b.to_dict()) == b
 
 

@@ -47,8 +47,9 @@ def ancestry(changes: list[Change]) -> dict[str, set[str]]:
 
 
 @given(st.data())
-def test_order_and_repeats_do_not_matter(histories: Any, deliveries: Deliveries,
-                                         data: st.DataObject) -> None:
+def test_order_and_repeats_do_not_matter(
+    histories: Any, deliveries: Deliveries, data: st.DataObject
+) -> None:
     """Any permutation with any repeats materialises to the same records."""
     history = data.draw(histories)
     delivery = data.draw(deliveries(history))
@@ -56,8 +57,9 @@ def test_order_and_repeats_do_not_matter(histories: Any, deliveries: Deliveries,
 
 
 @given(st.data())
-def test_naive_and_incremental_agree(histories: Any, deliveries: Deliveries,
-                                     data: st.DataObject) -> None:
+def test_naive_and_incremental_agree(
+    histories: Any, deliveries: Deliveries, data: st.DataObject
+) -> None:
     """Folding changes one by one (deps missing or not) equals the naive rebuild,
     at the end and at a point midway."""
     history = data.draw(histories)
@@ -74,8 +76,7 @@ def test_state_survives_json(histories: Any, data: st.DataObject) -> None:
     cut = data.draw(st.integers(0, len(history)))
     states = fold(history[:cut])
     revived = {
-        rid: RecordState.from_dict(json.loads(json.dumps(s.to_dict())))
-        for rid, s in states.items()
+        rid: RecordState.from_dict(json.loads(json.dumps(s.to_dict()))) for rid, s in states.items()
     }
     assert revived == states
     for c in history[cut:]:
@@ -97,8 +98,10 @@ def test_no_written_value_is_lost(histories: Any, data: st.DataObject) -> None:
             if field_class(c.kind, name) in ("counter", "collection"):
                 continue
             superseded = any(
-                o.record_id == c.record_id and name in o.patch and o.action in
-                ("create", "patch", "resolve") and c.op_id in anc[o.op_id]
+                o.record_id == c.record_id
+                and name in o.patch
+                and o.action in ("create", "patch", "resolve")
+                and c.op_id in anc[o.op_id]
                 for o in history
             )
             if superseded:
@@ -124,8 +127,13 @@ def test_resolve_supersedes_exactly_what_it_saw(histories: Any, data: st.DataObj
                 continue
             standing = {x.op_id for x in state.writes[name]}
             assert not standing & anc[r.op_id]
-            later = [o for o in history if r.op_id in anc[o.op_id] and name in o.patch
-                     and o.action in ("create", "patch", "resolve")]
+            later = [
+                o
+                for o in history
+                if r.op_id in anc[o.op_id]
+                and name in o.patch
+                and o.action in ("create", "patch", "resolve")
+            ]
             assert (r.op_id in standing) == (not later)
 
 
@@ -137,10 +145,14 @@ def test_counters_sum(histories: Any, data: st.DataObject) -> None:
     for rid, state in states.items():
         if state.purged:
             continue
-        deltas = [c.patch["quantity_delivered"]["delta"] for c in history
-                  if c.record_id == rid and "quantity_delivered" in c.patch
-                  and field_class(c.kind, "quantity_delivered") == "counter"
-                  and c.action in ("create", "patch", "resolve")]
+        deltas = [
+            c.patch["quantity_delivered"]["delta"]
+            for c in history
+            if c.record_id == rid
+            and "quantity_delivered" in c.patch
+            and field_class(c.kind, "quantity_delivered") == "counter"
+            and c.action in ("create", "patch", "resolve")
+        ]
         if deltas:
             assert state.values["quantity_delivered"] == sum(deltas)
 
@@ -154,15 +166,21 @@ def test_collections_are_add_wins(histories: Any, data: st.DataObject) -> None:
     for rid, state in states.items():
         if state.purged:
             continue
-        writes = [c for c in history if c.record_id == rid and "alternate_names" in c.patch
-                  and field_class(c.kind, "alternate_names") == "collection"]
+        writes = [
+            c
+            for c in history
+            if c.record_id == rid
+            and "alternate_names" in c.patch
+            and field_class(c.kind, "alternate_names") == "collection"
+        ]
         for eid in ("e1", "e2", "e3"):
-            adds = [c for c in writes
-                    if eid in {e["eid"] for e in c.patch["alternate_names"].get("add", [])}]
+            adds = [
+                c
+                for c in writes
+                if eid in {e["eid"] for e in c.patch["alternate_names"].get("add", [])}
+            ]
             removes = [c for c in writes if eid in c.patch["alternate_names"].get("remove", [])]
-            expected = any(
-                not any(a.op_id in anc[r.op_id] for r in removes) for a in adds
-            )
+            expected = any(not any(a.op_id in anc[r.op_id] for r in removes) for a in adds)
             present = eid in {e["eid"] for e in state.values.get("alternate_names", [])}
             assert present == expected
 
@@ -178,12 +196,14 @@ def test_delete_against_concurrent_edit_is_flagged(histories: Any, data: st.Data
             continue
         live_deletes = [c.op_id for c in state.writes.get(DELETED, []) if c.value is True]
         assert state.deleted == bool(live_deletes)
-        edits = [c for c in history if c.record_id == rid
-                 and c.action in ("create", "patch", "resolve", "undelete")]
+        edits = [
+            c
+            for c in history
+            if c.record_id == rid and c.action in ("create", "patch", "resolve", "undelete")
+        ]
         for d in live_deletes:
             for e in edits:
                 concurrent = e.op_id not in anc[d] and d not in anc[e.op_id] and e.op_id != d
-                seen = any(r.action == "resolve" and {d, e.op_id} <= anc[r.op_id]
-                           for r in history)
+                seen = any(r.action == "resolve" and {d, e.op_id} <= anc[r.op_id] for r in history)
                 if concurrent and not seen:
                     assert state.delete_conflict and state.visible

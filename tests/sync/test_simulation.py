@@ -93,8 +93,9 @@ class SyncSimulation(RuleBasedStateMachine):
             return Replica(origin, f"user-{i}", clock=clock, new_id=self._new_id)
         return Replica.restore(snapshot, origin_id=origin, clock=clock, new_id=self._new_id)
 
-    @initialize(skews=st.lists(st.sampled_from([0, 0, 3 * DAY_MS, -2 * DAY_MS, 37]),
-                               min_size=3, max_size=3))
+    @initialize(
+        skews=st.lists(st.sampled_from([0, 0, 3 * DAY_MS, -2 * DAY_MS, 37]), min_size=3, max_size=3)
+    )
     def start(self, skews: list[int]) -> None:
         self.skews = skews
         self.replicas = [self._replica(i) for i in range(3)]
@@ -102,8 +103,12 @@ class SyncSimulation(RuleBasedStateMachine):
         # Start from shared records, so that edits soon meet concurrent edits.
         first = self.replicas[0]
         first.write("rec-casualty", "casualty", "create", {"full_name": "أحمد", "sex": "male"})
-        first.write("rec-need", "supply_need", "create",
-                    {"item_name": "أكياس دم O-", "quantity_needed": "200"})
+        first.write(
+            "rec-need",
+            "supply_need",
+            "create",
+            {"item_name": "أكياس دم O-", "quantity_needed": "200"},
+        )
         first.write("rec-missing", "missing_person", "create", {"full_name": "فاطمة"})
         for r in self.replicas:
             r.sync(self.hub, "hub")
@@ -115,22 +120,35 @@ class SyncSimulation(RuleBasedStateMachine):
     @rule(i=st.integers(0, 2), kind=st.sampled_from(KINDS), name=st.sampled_from(NAMES))
     def create(self, i: int, kind: str, name: str | None) -> None:
         r = self.replicas[i]
-        patch: dict[str, Any] = {"full_name": name} if kind != "supply_need" else {
-            "item_name": "blood bags", "quantity_needed": "200"}
+        patch: dict[str, Any] = (
+            {"full_name": name}
+            if kind != "supply_need"
+            else {"item_name": "blood bags", "quantity_needed": "200"}
+        )
         r.write(f"rec-{self._new_id()}", kind, "create", patch)
 
-    @rule(i=st.integers(0, 2), k=st.integers(0, 50), name=st.sampled_from(NAMES),
-          field=st.sampled_from(["full_name", "location_detail", "sex"]))
+    @rule(
+        i=st.integers(0, 2),
+        k=st.integers(0, 50),
+        name=st.sampled_from(NAMES),
+        field=st.sampled_from(["full_name", "location_detail", "sex"]),
+    )
     def edit(self, i: int, k: int, name: str | None, field: str) -> None:
         r = self.replicas[i]
         rid = self._pick_record(r, k)
         if rid is not None:
             r.write(rid, r.records()[rid].kind, "patch", {field: name})
 
-    @rule(i=st.integers(0, 2), k=st.integers(0, 50), delta=st.integers(-3, 100),
-          eid=st.sampled_from(["e1", "e2"]), remove=st.booleans())
-    def edit_counter_or_collection(self, i: int, k: int, delta: int, eid: str,
-                                   remove: bool) -> None:
+    @rule(
+        i=st.integers(0, 2),
+        k=st.integers(0, 50),
+        delta=st.integers(-3, 100),
+        eid=st.sampled_from(["e1", "e2"]),
+        remove=st.booleans(),
+    )
+    def edit_counter_or_collection(
+        self, i: int, k: int, delta: int, eid: str, remove: bool
+    ) -> None:
         r = self.replicas[i]
         rid = self._pick_record(r, k)
         if rid is None:
@@ -177,8 +195,11 @@ class SyncSimulation(RuleBasedStateMachine):
                 r.resolve(rid, {})
                 return
 
-    @rule(i=st.integers(0, 2), mode=st.sampled_from(["ok", "lost_ack", "duplicate", "reorder"]),
-          batch=st.integers(1, 4))
+    @rule(
+        i=st.integers(0, 2),
+        mode=st.sampled_from(["ok", "lost_ack", "duplicate", "reorder"]),
+        batch=st.integers(1, 4),
+    )
     def push(self, i: int, mode: str, batch: int) -> None:
         with contextlib.suppress(LostAck):
             self.replicas[i].push(FaultyTransport(self.hub, self.rnd, mode), batch_size=batch)

@@ -1,0 +1,328 @@
+"""The adapter between the pure sync core and the database.
+
+Every change that enters this hub — from the REST API, a device, a peer or a bundle —
+goes through `write()`: one write transaction that locks the touched record rows in
+sorted order, applies the changes with `sync.apply_change`, hands out `hub_seq` numbers
+from a counter row updated last (so sequence order is commit order, and a puller that
+sees counter N has everything up to N), stores the changes and the new record states,
+and commits. A change already held is a `duplicate`; the same op id with other content is
+an `id_collision`; neither alters anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.database import begin_write
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import ChangeRow, HubCounter, HubIdentity, Record
+from app.services.record_columns import record_columns, write_name_tokens
+from sync import Change, RecordState, apply_change, blank_for_purge, tick
+
+HUB_SEQ = "hub_seq"
+ORIGIN_SEQ = "origin_seq"
+# SQLite limits bound parameters per statement; IN lists are cut to this size.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one change: accepted, duplicate or id_collision (parking is the
+    caller's: a change that is not allowed never reaches `write`)."""
+
+    op_id: str
+    status: str
+    hub_seq: int | None = None
+    reason: str | None = None
+
+
+Builder = Callable[[dict[str, RecordState | None]], Sequence[Change]]
+TeamOf = Callable[[Change, RecordState | None], str]
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _insert_ignore(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    db.session.execute(stmt.on_conflict_do_nothing(), rows)
+
+
+def _lock_records(record_ids: list[str], team_for_new: dict[str, str]) -> dict[str, Record]:
+    """Lock (creating placeholders for) the record rows, always in sorted id order.
+
+    Placeholders make a row to lock even for a record this hub has never seen, so two
+    pushes creating the same record serialise instead of racing to insert it.
+    """
+    _insert_ignore(
+        Record.__table__,
+        [
+            {
+                "id": rid,
+                "kind": "",
+                "team_id": team_for_new.get(rid, ""),
+                "state": {},
+                "visible": False,
+                "sensitivity": "restricted",
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+                "updated_seq": 0,
+                "etag": "",
+                "deleted": False,
+                "has_conflicts": False,
+                "needs_review": False,
+                "created_by": "",
+            }
+            for rid in record_ids
+        ],
+    )
+    rows: dict[str, Record] = {}
+    for part in _chunks(record_ids):
+        stmt = sa.select(Record).where(Record.id.in_(part)).order_by(Record.id)
+        if db.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        for row in db.session.scalars(stmt):
+            rows[row.id] = row
+    return rows
+
+
+def _next(counter: str, n: int) -> int:
+    """Advance a counter by n and return its new value (the top of the range handed out)."""
+    _insert_ignore(HubCounter.__table__, [{"name": counter, "value": 0}])
+    return int(
+        db.session.execute(
+            sa.update(HubCounter)
+            .where(HubCounter.name == counter)
+            .values(value=HubCounter.value + n)
+            .returning(HubCounter.value)
+        ).scalar_one()
+    )
+
+
+def current_seq() -> int:
+    """The committed top of `hub_seq`: the safe watermark for pullers."""
+    value = db.session.scalar(sa.select(HubCounter.value).where(HubCounter.name == HUB_SEQ))
+    return int(value or 0)
+
+
+def hub_identity() -> HubIdentity:
+    """This hub's identity row, made on first use."""
+    import uuid
+
+    _insert_ignore(
+        HubIdentity.__table__, [{"id": 1, "origin_id": f"hub-{uuid.uuid4()}", "last_hlc": ""}]
+    )
+    return db.session.get(HubIdentity, 1)  # type: ignore[return-value]
+
+
+class LocalClock:
+    """Hands out this hub's origin_seq numbers and clock readings inside a write.
+
+    Used only from a `write()` builder, after the record rows are locked, so the lock
+    order (records, identity, counters) is the same for every writer.
+    """
+
+    def __init__(self) -> None:
+        stmt = sa.select(HubIdentity).where(HubIdentity.id == 1)
+        if db.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        hub_identity()
+        self.identity = db.session.scalars(stmt).one()
+
+    @property
+    def origin_id(self) -> str:
+        return self.identity.origin_id
+
+    def next(self) -> tuple[int, str, int]:
+        """(origin_seq, hlc, device_time) for one new local change."""
+        now_ms = int(utcnow().timestamp() * 1000)
+        hlc = tick(self.identity.last_hlc or None, now_ms, self.identity.origin_id)
+        self.identity.last_hlc = hlc
+        return _next(ORIGIN_SEQ, 1), hlc, now_ms
+
+
+def etag_of(state: RecordState) -> str:
+    """An entity tag for a record: changes when any change is added to it."""
+    return hashlib.sha256("\n".join(sorted(state.ops)).encode()).hexdigest()[:32]
+
+
+def load_state(row: Record | None) -> RecordState | None:
+    """The sync core's state of a cached record (None for a placeholder)."""
+    if row is None or not row.state:
+        return None
+    return RecordState.from_dict(row.state)
+
+
+def _purge_op(state: RecordState) -> str | None:
+    for op_id, info in state.ops.items():
+        if info.action == "purge":
+            return op_id
+    return None
+
+
+def write(
+    record_ids: Iterable[str],
+    build: Builder,
+    *,
+    via: str,
+    team_of: TeamOf,
+    commit: bool = True,
+) -> list[Outcome]:
+    """Apply the changes `build` makes from the locked states, in one write transaction.
+
+    `build` receives the current states of the locked records (None for unknown ones)
+    and returns the changes to store. Changes already held come back as duplicates (or
+    id collisions) and alter nothing.
+    """
+    begin_write()
+    ids = sorted(set(record_ids))
+    placeholder_team: dict[str, str] = {}
+    rows = _lock_records(ids, placeholder_team)
+    states = {rid: load_state(rows.get(rid)) for rid in ids}
+    changes = list(build(dict(states)))
+
+    held: dict[str, str] = {}
+    op_ids = [c.op_id for c in changes]
+    for part in _chunks(op_ids):
+        held.update(
+            db.session.execute(
+                sa.select(ChangeRow.op_id, ChangeRow.content_hash).where(ChangeRow.op_id.in_(part))
+            ).all()
+        )
+    outcomes: list[Outcome] = []
+    fresh: list[Change] = []
+    seen: dict[str, str] = {}
+    for change in changes:
+        prior = held.get(change.op_id) or seen.get(change.op_id)
+        if prior is not None:
+            status = "duplicate" if prior == change.content_hash else "id_collision"
+            reason = None if status == "duplicate" else "this op_id is held with other content"
+            outcomes.append(Outcome(change.op_id, status, reason=reason))
+            continue
+        seen[change.op_id] = change.content_hash
+        fresh.append(change)
+        outcomes.append(Outcome(change.op_id, "accepted"))
+
+    if fresh:
+        touched: dict[str, RecordState] = {}
+        teams: dict[str, str] = {}
+        for change in fresh:
+            before = touched.get(change.record_id) or states.get(change.record_id)
+            if change.record_id not in teams:
+                existing = rows.get(change.record_id)
+                teams[change.record_id] = (
+                    existing.team_id if existing is not None and existing.state else ""
+                ) or team_of(change, before)
+            touched[change.record_id] = apply_change(before, change)
+
+        top = _next(HUB_SEQ, len(fresh))
+        first = top - len(fresh) + 1
+        now = utcnow()
+        change_rows = []
+        seq_of: dict[str, int] = {}
+        for offset, change in enumerate(fresh):
+            seq = first + offset
+            seq_of[change.op_id] = seq
+            state = touched[change.record_id]
+            stored = change
+            purge_op = _purge_op(state) if state.purged else None
+            if purge_op and change.action != "purge" and change.purged_by is None:
+                stored = blank_for_purge(change, purge_op)
+            change_rows.append(
+                {
+                    "hub_seq": seq,
+                    "op_id": change.op_id,
+                    "content_hash": change.content_hash,
+                    "record_id": change.record_id,
+                    "kind": change.kind,
+                    "team_id": teams[change.record_id],
+                    "origin_id": change.origin_id,
+                    "origin_seq": change.origin_seq,
+                    "action": change.action,
+                    "author": change.author,
+                    "hlc": change.hlc,
+                    "body": json.dumps(stored.to_dict(), ensure_ascii=False, separators=(",", ":")),
+                    "purged_by": stored.purged_by,
+                    "received_at": now,
+                    "via": via,
+                }
+            )
+        db.session.execute(sa.insert(ChangeRow), change_rows)
+        outcomes = [
+            Outcome(o.op_id, o.status, seq_of.get(o.op_id), o.reason)
+            if o.status == "accepted"
+            else o
+            for o in outcomes
+        ]
+        for rid, state in touched.items():
+            row = rows[rid]
+            was_new = not row.state
+            last_seq = max(seq_of[op] for op in state.ops if op in seq_of)
+            _store(row, state, teams[rid], last_seq, now, was_new, fresh)
+            if state.purged and any(c.action == "purge" for c in fresh if c.record_id == rid):
+                _blank_history(rid, _purge_op(state) or "")
+    if commit:
+        db.session.commit()
+    return outcomes
+
+
+def _store(
+    row: Record,
+    state: RecordState,
+    team_id: str,
+    last_seq: int,
+    now: Any,
+    was_new: bool,
+    fresh: list[Change],
+) -> None:
+    row.state = state.to_dict()
+    row.kind = state.kind
+    row.team_id = team_id
+    row.updated_seq = last_seq
+    row.updated_at = now
+    row.etag = etag_of(state)
+    if was_new:
+        row.created_at = now
+        creators = [c.author for c in fresh if c.record_id == row.id and c.action == "create"]
+        row.created_by = (
+            creators[0]
+            if creators
+            else next((c.author for c in fresh if c.record_id == row.id), "")
+        )
+    for key, value in record_columns(state).items():
+        setattr(row, key, value)
+    write_name_tokens(row.id, state)
+
+
+def _blank_history(record_id: str, purge_op: str) -> None:
+    """Blank the stored payload of every earlier change of a purged record."""
+    rows = db.session.execute(
+        sa.select(ChangeRow.hub_seq, ChangeRow.body).where(
+            ChangeRow.record_id == record_id,
+            ChangeRow.purged_by.is_(None),
+            ChangeRow.action != "purge",
+        )
+    ).all()
+    for seq, body in rows:
+        blanked = blank_for_purge(Change.from_dict(json.loads(body)), purge_op)
+        db.session.execute(
+            sa.update(ChangeRow)
+            .where(ChangeRow.hub_seq == seq)
+            .values(
+                body=json.dumps(blanked.to_dict(), ensure_ascii=False, separators=(",", ":")),
+                purged_by=purge_op,
+            )
+        )

@@ -1,0 +1,115 @@
+"""Typed, indexed copies of a record's values, and its name-search tokens.
+
+The records table keeps the sync core's state as JSON; lists, filters, dashboards and
+exports query these columns instead, so a million records need no JSON scan.
+"""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import NameToken, Place
+from app.text.names import name_tokens
+from sync import RecordState
+
+# Values copied as they are into a column of the same name.
+PLAIN_COLUMNS = (
+    "place_id",
+    "incident_id",
+    "outcome",
+    "cause",
+    "sex",
+    "age_group",
+    "civilian_status",
+    "disappearance_type",
+    "fate_status",
+    "event_type",
+    "priority",
+    "status",
+    "item_category",
+    "verification_status",
+    "assigned_to",
+)
+NAME_FIELDS = (
+    "full_name",
+    "full_name_latin",
+    "given_name",
+    "father_name",
+    "family_name",
+    "mother_name",
+)
+PERSON_KINDS = ("casualty", "missing_person")
+
+
+def date_bounds(partial: Any) -> tuple[str | None, str | None]:
+    """First and last day a partial date (YYYY, YYYY-MM or YYYY-MM-DD) can mean."""
+    if not isinstance(partial, str) or not partial:
+        return None, None
+    parts = partial.split("-")
+    try:
+        if len(parts) == 1:
+            return f"{parts[0]}-01-01", f"{parts[0]}-12-31"
+        if len(parts) == 2:
+            last = calendar.monthrange(int(parts[0]), int(parts[1]))[1]
+            return f"{partial}-01", f"{partial}-{last:02d}"
+    except ValueError:
+        return None, None
+    return partial, partial
+
+
+def _str_or_none(value: Any, size: int) -> str | None:
+    return value[:size] if isinstance(value, str) and value else None
+
+
+def record_columns(state: RecordState) -> dict[str, Any]:
+    """The typed column values of a materialised record."""
+    values = state.values
+    columns: dict[str, Any] = {name: _str_or_none(values.get(name), 128) for name in PLAIN_COLUMNS}
+    when = (
+        values.get("occurred_date") or values.get("last_seen_date") or values.get("date_of_death")
+    )
+    columns["occurred_start"], columns["occurred_end"] = date_bounds(when)
+    count = values.get("count")
+    columns["count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+    columns["sensitivity"] = _str_or_none(values.get("sensitivity"), 30) or "restricted"
+    columns["place_path"] = None
+    if columns["place_id"]:
+        columns["place_path"] = db.session.scalar(
+            sa.select(Place.path).where(Place.id == columns["place_id"])
+        )
+    columns["deleted"] = state.deleted
+    columns["visible"] = state.visible and state.merged_into is None
+    columns["has_conflicts"] = bool(state.conflicts) or state.delete_conflict
+    columns["needs_review"] = state.needs_review
+    columns["merged_into"] = state.merged_into
+    return columns
+
+
+def record_name_tokens(state: RecordState) -> set[str]:
+    """Every normalised token of the person's names (empty for other kinds)."""
+    if state.kind not in PERSON_KINDS or state.purged:
+        return set()
+    values = state.values
+    texts = [values.get(f) for f in NAME_FIELDS]
+    texts += [
+        e.get("value") if isinstance(e, dict) else e for e in values.get("alternate_names") or []
+    ]
+    tokens: set[str] = set()
+    for text in texts:
+        if isinstance(text, str):
+            tokens.update(t[:100] for t in name_tokens(text))
+    return tokens
+
+
+def write_name_tokens(record_id: str, state: RecordState) -> None:
+    """Replace a record's name tokens with those of its current state."""
+    db.session.execute(sa.delete(NameToken).where(NameToken.record_id == record_id))
+    tokens = record_name_tokens(state)
+    if tokens:
+        db.session.execute(
+            sa.insert(NameToken), [{"record_id": record_id, "token": t} for t in sorted(tokens)]
+        )

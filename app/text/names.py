@@ -1,0 +1,40 @@
+"""Tokens of person names for search: Arabic name chains and their transliterations.
+
+A name chain ("محمد بن أحمد الحمصي", "Mohammad bin Ahmad al-Homsi") is searched by any of
+its parts, in any spelling variant the Arabic normaliser folds. Connectors (bin, ibn,
+bint, بن, ابن, بنت) are not names and are dropped; the article (ال, al-, el-) is indexed
+both with and without it, so "الحمصي", "حمصي" and "Homsi" all find the record.
+"""
+
+from __future__ import annotations
+
+from app.text.arabic import normalise_arabic, strip_article
+
+# Connectors of a name chain, after normalisation (ابن folds to ابن, بنت stays بنت).
+CONNECTORS = frozenset({"بن", "ابن", "بنت", "bin", "ibn", "bint", "ben", "binti"})
+_LATIN_ARTICLES = frozenset({"al", "el", "as", "ash", "ad", "ar", "az", "an", "at"})
+
+
+def name_tokens(text: str) -> set[str]:
+    """Every token a name is indexed under (normalised, connectors dropped, ± article)."""
+    out: set[str] = set()
+    for word in normalise_arabic(text).split():
+        if word in CONNECTORS or word in _LATIN_ARTICLES:
+            continue
+        out.add(word)
+        bare = strip_article(word)
+        if bare != word:
+            out.add(bare)
+    return out
+
+
+def query_tokens(text: str) -> list[str]:
+    """The tokens of a search query: each must prefix-match some token of the name."""
+    words = []
+    for word in normalise_arabic(text).split():
+        if word in CONNECTORS or word in _LATIN_ARTICLES:
+            continue
+        bare = strip_article(word)
+        if bare not in words:
+            words.append(bare)
+    return words
