@@ -100,8 +100,10 @@ def change_refusal(
         return "only a coordinator may record a death"
     if "assigned_to" in patch and change.action == "patch":
         return "only a coordinator may assign records"
-    lowered = "sensitivity" in patch and before is not None and (
-        _rank(patch["sensitivity"]) < _rank(values.get("sensitivity"))
+    lowered = (
+        "sensitivity" in patch
+        and before is not None
+        and (_rank(patch["sensitivity"]) < _rank(values.get("sensitivity")))
     )
     if lowered:
         return "only a coordinator may lower sensitivity"

@@ -271,7 +271,7 @@ def write(
             row = rows[rid]
             was_new = not row.state
             last_seq = max(seq_of[op] for op in state.ops if op in seq_of)
-            _store(row, state, teams[rid], last_seq, now, was_new, fresh)
+            store_record(row, state, teams[rid], last_seq, now, was_new, fresh)
             if state.purged and any(c.action == "purge" for c in fresh if c.record_id == rid):
                 _blank_history(rid, _purge_op(state) or "")
     if commit:
@@ -279,7 +279,7 @@ def write(
     return outcomes
 
 
-def _store(
+def store_record(
     row: Record,
     state: RecordState,
     team_id: str,
@@ -288,6 +288,7 @@ def _store(
     was_new: bool,
     fresh: list[Change],
 ) -> None:
+    """Write a materialised state, its typed columns and name tokens into a records row."""
     row.state = state.to_dict()
     row.kind = state.kind
     row.team_id = team_id
