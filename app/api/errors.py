@@ -89,6 +89,9 @@ def _flatten_webargs(messages: Any) -> dict[str, Any]:
         for part in messages.values():
             if isinstance(part, dict):
                 merged.update(part)
+            elif isinstance(part, list):
+                # A body that is not valid JSON at all: webargs says so as a bare list.
+                merged.setdefault("_schema", []).extend(part)
         return merged
     return messages if isinstance(messages, dict) else {"_schema": messages}
 

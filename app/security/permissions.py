@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app.api.errors import ApiError
+from app.models import User
 from app.security.principal import Principal, current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,3 +77,11 @@ def require_principal() -> Principal:
     if principal is None:
         raise ApiError(401, "Log in first.", "unauthenticated")
     return principal
+
+
+def require_user() -> User:
+    """The calling user, for views whose rule admits only users (not bare tokens)."""
+    user = require_principal().user
+    if user is None:
+        raise ApiError(403, "This token cannot use this endpoint.", "forbidden")
+    return user
