@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # HEAD runs GET's view; OPTIONS is Flask's own
+
+
+@pytest.fixture
+def admin_created_user(app, new_client):
+    """A client logged in with the one-time password an admin just handed out."""
+    from app.services import accounts
+
+    _user, one_time = accounts.create_user(None, "newcomer")
+    api = new_client()
+    assert api.login("newcomer", one_time).status_code == 200
+    return api
 
 
 def _views(app: Any) -> Iterator[tuple[Any, str, Any]]:
@@ -84,3 +97,26 @@ def test_public_endpoints_are_only_the_expected_ones(app):
         ("GET", "/sw.js"),
         ("GET", "/static/<path:filename>"),
     }
+
+
+def test_only_session_endpoints_admit_a_one_time_password(app):
+    """A user still on a one-time password can reach the session endpoints (who am I, log
+    out, change password) and nothing else; widening that is a deliberate change here."""
+    allowed = {
+        (method, rule.rule)
+        for rule, method, view in _views(app)
+        if getattr(view, "before_password_change", False)
+    }
+    assert allowed == {
+        ("GET", "/api/v1/session"),
+        ("DELETE", "/api/v1/session"),
+        ("POST", "/api/v1/session/password"),
+    }
+
+
+def test_one_time_password_user_can_log_out_but_not_read(admin_created_user):
+    """With only a one-time password, the user may log out; reading data is refused."""
+    api = admin_created_user
+    assert api.get("/api/v1/teams").get_json()["error"]["code"] == "password_change_required"
+    assert api.delete("/api/v1/session").status_code == 204
+    assert api.get("/api/v1/session").status_code == 401
