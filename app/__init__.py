@@ -12,7 +12,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_smorest import Api
 
     from app import database, web
-    from app.api import errors, health
+    from app.api import audit as audit_api
+    from app.api import errors, health, teams, users
     from app.api import places as places_api
     from app.api import records as records_api
     from app.api import session as session_api
@@ -32,7 +33,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
-    for blueprint in (session_api.blp, places_api.blp, records_api.blp):
+    for blueprint in (
+        session_api.blp,
+        teams.blp,
+        users.blp,
+        audit_api.blp,
+        places_api.blp,
+        records_api.blp,
+    ):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.
     spec_endpoint = "api-docs.openapi_json"

@@ -163,7 +163,7 @@ def user_create(
     with _app(ctx).app_context():
         memberships = []
         if team_name:
-            memberships = [{"team_id": accounts.find_team(team_name).id, "role": role}]
+            memberships = [{"team_id": _run(accounts.find_team, team_name).id, "role": role}]
         created, password = _run(
             accounts.create_user,
             None,
@@ -183,7 +183,7 @@ def user_reset_password(ctx: click.Context, username: str) -> None:
     from app.services import accounts
 
     with _app(ctx).app_context():
-        target = accounts.find_user(username)
+        target = _run(accounts.find_user, username)
         password = _run(accounts.reset_password, None, target)
         click.echo(f"New one-time password for {target.username} (shown once): {password}")
 
@@ -196,7 +196,7 @@ def user_disable(ctx: click.Context, username: str) -> None:
     from app.services import accounts
 
     with _app(ctx).app_context():
-        target = accounts.find_user(username)
+        target = _run(accounts.find_user, username)
         _run(accounts.set_disabled, None, target, True)
         click.echo(f"Disabled {target.username}.")
 
@@ -209,7 +209,7 @@ def user_enable(ctx: click.Context, username: str) -> None:
     from app.services import accounts
 
     with _app(ctx).app_context():
-        target = accounts.find_user(username)
+        target = _run(accounts.find_user, username)
         _run(accounts.set_disabled, None, target, False)
         click.echo(f"Enabled {target.username}.")
 
@@ -267,12 +267,12 @@ def places_add(
         click.echo(place.id)
 
 
-def _run(fn: Any, actor: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a service, turning its API errors into a clean CLI error."""
+def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a service (or a lookup), turning its API errors into a clean CLI error."""
     from app.api.errors import ApiError
 
     try:
-        return fn(actor, *args, **kwargs)
+        return fn(*args, **kwargs)
     except ApiError as exc:
         detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.fields.items())
         raise click.ClickException(f"{exc.message} {detail}".strip()) from exc

@@ -6,10 +6,14 @@ Every error, whatever raised it, leaves as
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 # A stable machine-readable code per status, for errors that carry none of their own.
 DEFAULT_CODES = {
@@ -85,6 +89,9 @@ def _flatten_webargs(messages: Any) -> dict[str, Any]:
         for part in messages.values():
             if isinstance(part, dict):
                 merged.update(part)
+            elif isinstance(part, list):
+                # A body that is not valid JSON at all: webargs says so as a bare list.
+                merged.setdefault("_schema", []).extend(part)
         return merged
     return messages if isinstance(messages, dict) else {"_schema": messages}
 
@@ -108,17 +115,32 @@ def _http_error(exc: HTTPException) -> Response:
     return error_response(status, message, headers=headers)
 
 
+def _discard_unsaved() -> None:
+    # A failed request writes nothing: drop whatever a service changed before it raised.
+    # (Operations that must persist despite failing, such as counting a failed login,
+    # commit before they raise.) The app context, and so the session, can outlive one
+    # request (CLI, tests), so teardown alone would be too late. A database that is gone
+    # must not turn the error answer itself into a second failure.
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+
+
 def init_app(app: Flask) -> None:
     """Make every error of the app, including Werkzeug's and flask-smorest's, JSON."""
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
+        _discard_unsaved()
         return error_response(exc.status, exc.message, exc.code, exc.fields, exc.headers, exc.extra)
 
-    app.register_error_handler(HTTPException, _http_error)
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        _discard_unsaved()
+        return _http_error(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         # Never leak a traceback to a client; the log has it.
         app.logger.exception("unhandled error")
+        _discard_unsaved()
         return error_response(500, "The server hit an unexpected error; nothing was saved.")

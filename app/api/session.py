@@ -42,7 +42,7 @@ class SessionView(MethodView):
         )
         return response
 
-    @permission("authenticated")
+    @permission("authenticated", before_password_change=True)
     @blp.response(200, SessionSchema)
     def get(self) -> dict[str, Any]:
         """Who am I: the user, their team roles, and the CSRF token for writes."""
@@ -52,7 +52,7 @@ class SessionView(MethodView):
         s = principal.session
         return {"user": principal.user, "csrf_token": s.csrf_token, "expires_at": s.expires_at}
 
-    @permission("authenticated")
+    @permission("authenticated", before_password_change=True)
     @blp.response(204)
     def delete(self) -> Response:
         """Log out: this session ends on the server, and the cookie is cleared."""
@@ -66,7 +66,7 @@ class SessionView(MethodView):
 
 @blp.route("/password")
 class PasswordView(MethodView):
-    @permission("authenticated")
+    @permission("authenticated", before_password_change=True)
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     def post(self, data: dict[str, str]) -> None:

@@ -4,6 +4,12 @@
 on any endpoint without one) and enforces it before the view runs. Finer checks (is this
 record in one of the caller's teams?) stay in services, which answer 404 for objects of
 other teams so that their existence does not leak.
+
+A user holding a one-time password (new account, admin reset) must choose their own
+before anything else: until then only views marked `before_password_change=True` (the
+session endpoints and the password change itself) answer; every other authenticated
+view answers 403 `password_change_required`. Whoever learns the one-time password from
+the admin, a screenshot or a note on paper gets no data with it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app.api.errors import ApiError
+from app.models import User
 from app.security.principal import Principal, current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -20,11 +27,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 RULES = ("public", "authenticated", "team_member", "coordinator", "admin", "token")
 
 
-def _check(rule: str, principal: Principal | None) -> None:
+def _check(rule: str, principal: Principal | None, before_password_change: bool) -> None:
     if rule == "public":
         return
     if principal is None:
         raise ApiError(401, "Log in first.", "unauthenticated")
+    user = principal.user
+    if user is not None and user.must_change_password and not before_password_change:
+        raise ApiError(403, "Choose a new password before going on.", "password_change_required")
     if rule == "token":
         return  # the view checks the token's own scope
     if principal.user is None:
@@ -39,18 +49,23 @@ def _check(rule: str, principal: Principal | None) -> None:
         raise ApiError(403, "Only a coordinator may do this.", "forbidden")
 
 
-def permission(rule: str) -> Callable[[F], F]:
-    """Declare and enforce who may call a view: one of RULES."""
+def permission(rule: str, *, before_password_change: bool = False) -> Callable[[F], F]:
+    """Declare and enforce who may call a view: one of RULES.
+
+    `before_password_change=True` lets a user who still holds a one-time password call
+    the view (only the session endpoints and the password change need it).
+    """
     if rule not in RULES:
         raise ValueError(f"unknown permission rule {rule!r}")
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            _check(rule, current_principal())
+            _check(rule, current_principal(), before_password_change)
             return view(*args, **kwargs)
 
         wrapper.permission = rule  # type: ignore[attr-defined]
+        wrapper.before_password_change = before_password_change  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
@@ -62,3 +77,11 @@ def require_principal() -> Principal:
     if principal is None:
         raise ApiError(401, "Log in first.", "unauthenticated")
     return principal
+
+
+def require_user() -> User:
+    """The calling user, for views whose rule admits only users (not bare tokens)."""
+    user = require_principal().user
+    if user is None:
+        raise ApiError(403, "This token cannot use this endpoint.", "forbidden")
+    return user

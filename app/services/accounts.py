@@ -55,6 +55,79 @@ def create_team(actor: User | None, name: str) -> Team:
     return team
 
 
+def rename_team(actor: User | None, team: Team, name: str) -> Team:
+    """Give a team a new unique name."""
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "A team needs a name.", fields={"name": ["Required."]})
+    if name == team.name:
+        return team
+    if db.session.scalar(sa.select(Team.id).where(Team.name == name)):
+        raise ApiError(409, "A team with this name exists.", "exists", {"name": ["Taken."]})
+    before, team.name = team.name, name
+    audit(
+        "team_renamed",
+        actor,
+        target_type="team",
+        target_id=team.id,
+        team_id=team.id,
+        before=before,
+        after=name,
+    )
+    db.session.commit()
+    return team
+
+
+# --- what a caller may see ----------------------------------------------------------------
+# Admins see every team; anyone else only the teams they belong to. A team the caller
+# may not see answers exactly like a team that does not exist (404), so ids cannot be
+# probed.
+
+
+def visible_teams(actor: User) -> list[Team]:
+    """The teams the caller may see, by name."""
+    query = sa.select(Team).order_by(Team.name)
+    if not actor.is_admin:
+        query = query.join(Membership).where(Membership.user_id == actor.id)
+    return list(db.session.scalars(query))
+
+
+def visible_team(actor: User, team_id: str) -> Team:
+    """One team the caller may see, or a 404 that does not say whether it exists."""
+    team = db.session.get(Team, team_id)
+    if team is None or not (actor.is_admin or actor.role_in(team.id)):
+        raise ApiError(404, "No such team.")
+    return team
+
+
+def team_members(actor: User, team_id: str) -> list[Membership]:
+    """A team's members with their roles: for admins and that team's coordinators."""
+    team = visible_team(actor, team_id)
+    if not actor.is_admin and actor.role_in(team.id) != "coordinator":
+        raise ApiError(403, "Only the team's coordinators see its members.", "forbidden")
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(User)
+            .where(Membership.team_id == team.id)
+            .order_by(User.username)
+        )
+    )
+
+
+def all_users() -> list[User]:
+    """Every account, by username (admin only; the view checks)."""
+    return list(db.session.scalars(sa.select(User).order_by(User.username)))
+
+
+def user_by_id(user_id: str) -> User:
+    """A user by id, or a 404."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ApiError(404, "No such user.")
+    return user
+
+
 def _check_memberships(memberships: list[dict[str, Any]]) -> None:
     seen = set()
     for i, m in enumerate(memberships):
@@ -107,42 +180,55 @@ def create_user(
 
 
 def update_user(actor: User | None, user: User, changes: dict[str, Any]) -> User:
-    """Change a user's display name, admin flag or team roles (each audited)."""
+    """Change a user's display name, admin flag or team roles (each audited).
+
+    Everything is checked before anything changes, so a refused request writes nothing.
+    """
+    if (
+        "is_admin" in changes
+        and actor is not None
+        and actor.id == user.id
+        and not changes["is_admin"]
+        and user.is_admin
+    ):
+        raise ApiError(
+            422, "You cannot remove your own admin rights.", fields={"is_admin": ["Own."]}
+        )
+    if "memberships" in changes:
+        _check_memberships(changes["memberships"])
     if "display_name" in changes:
         user.display_name = changes["display_name"]
     if "is_admin" in changes and changes["is_admin"] != user.is_admin:
-        if actor is not None and actor.id == user.id and not changes["is_admin"]:
-            raise ApiError(
-                422, "You cannot remove your own admin rights.", fields={"is_admin": ["Own."]}
-            )
         user.is_admin = changes["is_admin"]
         audit("admin_changed", actor, target_type="user", target_id=user.id, is_admin=user.is_admin)
     if "memberships" in changes:
-        wanted = changes["memberships"]
-        _check_memberships(wanted)
-        before = {m.team_id: m.role for m in user.memberships}
-        after = {m["team_id"]: m["role"] for m in wanted}
-        for m in list(user.memberships):
-            if m.team_id not in after:
-                user.memberships.remove(m)
-            else:
-                m.role = after[m.team_id]
-        for team_id, role in after.items():
-            if team_id not in before:
-                user.memberships.append(Membership(team_id=team_id, role=role))
-        for team_id in set(before) | set(after):
-            if before.get(team_id) != after.get(team_id):
-                audit(
-                    "role_changed",
-                    actor,
-                    target_type="user",
-                    target_id=user.id,
-                    team_id=team_id,
-                    before=before.get(team_id),
-                    after=after.get(team_id),
-                )
+        _replace_memberships(actor, user, changes["memberships"])
     db.session.commit()
     return user
+
+
+def _replace_memberships(actor: User | None, user: User, wanted: list[dict[str, Any]]) -> None:
+    before = {m.team_id: m.role for m in user.memberships}
+    after = {m["team_id"]: m["role"] for m in wanted}
+    for m in list(user.memberships):
+        if m.team_id not in after:
+            user.memberships.remove(m)
+        else:
+            m.role = after[m.team_id]
+    for team_id, role in after.items():
+        if team_id not in before:
+            user.memberships.append(Membership(team_id=team_id, role=role))
+    for team_id in sorted(set(before) | set(after)):
+        if before.get(team_id) != after.get(team_id):
+            audit(
+                "role_changed",
+                actor,
+                target_type="user",
+                target_id=user.id,
+                team_id=team_id,
+                before=before.get(team_id),
+                after=after.get(team_id),
+            )
 
 
 def reset_password(actor: User | None, user: User) -> str:

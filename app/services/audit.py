@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from app.extensions import db
@@ -38,3 +39,17 @@ def audit(
     )
     db.session.add(event)
     return event
+
+
+def events(action: str | None, page: int, per_page: int) -> tuple[list[AuditEvent], int]:
+    """One page of the log, newest first, optionally of one action; and the total count."""
+    query = sa.select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), int(total)
