@@ -18,13 +18,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import records as records_api
     from app.api import session as session_api
     from app.config import load_config
-    from app.security import guards
+    from app.security import guards, passwords
     from app.security.permissions import permission
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Arabic as text, not \u escapes
 
+    passwords.configure(app.config.get("ARGON2"))
     database.init_app(app)
     api = Api(app)
     app.extensions["tawthiq_api"] = api

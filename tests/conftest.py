@@ -70,6 +70,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
             "SECRET_KEY": "test-secret",
             "TESTING": True,
             "DATA_DIR": tmp_path / "data",
+            # Cheap hashes: the suite makes hundreds of users; production keeps the default.
+            "ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
         }
     )
     with flask_app.app_context():

@@ -9,6 +9,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
+
+def configure(params: dict[str, int] | None) -> None:
+    """Set the argon2 cost for new hashes (config `ARGON2`; the library's strong defaults
+    otherwise). Existing hashes verify whatever cost they were made with."""
+    global _hasher
+    _hasher = PasswordHasher(**params) if params else PasswordHasher()
+
 # Hashed once so that a login for an unknown account costs the same as a real one.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
