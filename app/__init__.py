@@ -9,8 +9,6 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: load settings, bind extensions, register every blueprint."""
-    from flask_smorest import Api
-
     from app import database, web
     from app.api import audit as audit_api
     from app.api import errors, health, teams, users
@@ -27,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     passwords.configure(app.config.get("ARGON2"))
     database.init_app(app)
-    api = Api(app)
+    api = errors.TawthiqApi(app)
     app.extensions["tawthiq_api"] = api
     errors.init_app(app)
     guards.init_app(app)

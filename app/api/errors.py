@@ -10,6 +10,8 @@ import contextlib
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from flask_smorest import Api
+from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -31,6 +33,24 @@ DEFAULT_CODES = {
     429: "too_many_requests",
     500: "server_error",
 }
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(metadata={"description": "stable machine-readable code"})
+    message = fields.String(metadata={"description": "what went wrong, for a person"})
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "field -> reasons"})
+
+
+class ErrorSchema(Schema):
+    """The one error body of the API."""
+
+    error = fields.Nested(ErrorBodySchema)
+
+
+class TawthiqApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, documenting our error body instead of its default one."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 
 class ApiError(Exception):

@@ -16,6 +16,7 @@ def configure(params: dict[str, int] | None) -> None:
     global _hasher
     _hasher = PasswordHasher(**params) if params else PasswordHasher()
 
+
 # Hashed once so that a login for an unknown account costs the same as a real one.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.api.errors import ApiError
 from app.db_types import utcnow
@@ -54,18 +55,29 @@ def _blocked_seconds(keys: list[tuple[str, int]], now: datetime) -> int:
 
 
 def _count_failure(keys: list[tuple[str, int]], now: datetime) -> None:
+    """Add one failure to each key atomically (an upsert), then set its delay.
+
+    A read-then-write would lose counts when several processes see failures at once.
+    """
     max_delay = current_app.config["LOGIN_MAX_DELAY_SECONDS"]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LoginThrottle.__table__
     for key, free in keys:
-        row = db.session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
-            db.session.add(row)
-        row.failures = (row.failures or 0) + 1
-        row.last_failure_at = now
-        over = row.failures - free
+        stmt = insert(table).values(key=key, failures=1, last_failure_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"failures": table.c.failures + 1, "last_failure_at": now},
+        ).returning(table.c.failures)
+        failures = int(db.session.execute(stmt).scalar_one())
+        over = failures - free
         if over >= 0:
             # Doubling delays: 1 s, 2 s, 4 s … up to the cap.
-            row.blocked_until = now + timedelta(seconds=min(max_delay, 2**over))
+            db.session.execute(
+                sa.update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(blocked_until=now + timedelta(seconds=min(max_delay, 2**over)))
+            )
 
 
 def login(username: str, password: str) -> NewSession:
