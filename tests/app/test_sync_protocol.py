@@ -270,3 +270,23 @@ def test_monitor_shows_nothing_missing_after_sync(app, coordinator, team):
     phone.replica.push(phone.transport)
     after = coordinator.get("/api/v1/sync/peers").get_json()["devices"][0]
     assert after["hub_holds_seq"] == 4 and after["missing"] == 0
+
+
+def test_parked_change_applies_once_it_can(app, coordinator, team):
+    """A change parked because its record was unknown is applied when re-examined after
+    the record arrived, and is then marked applied; nothing was lost in between."""
+    from app.services.sync_push import reexamine_parked
+
+    a = Phone(coordinator, app.test_client())
+    rid = incident(a, team.id, killed_max=2)
+    create = a.replica.log[a.replica.outbox[0]]
+    a.replica.write(rid, "incident", "patch", {"killed_max": 3})
+    patch = a.replica.log[a.replica.outbox[1]]
+    first = _push_raw(app.test_client(), a.token, [patch.to_dict()]).get_json()["results"]
+    assert first[0]["status"] == "parked"
+    assert _push_raw(app.test_client(), a.token, [create.to_dict()]).status_code == 200
+    assert reexamine_parked() == {"examined": 1, "applied": 1, "still_parked": 0}
+    record = coordinator.get(f"/api/v1/records/{rid}").get_json()
+    assert record["values"]["killed_max"] == 3
+    parked = coordinator.get("/api/v1/sync/parked").get_json()["parked"]
+    assert [p["resolution"] for p in parked] == ["applied"]
