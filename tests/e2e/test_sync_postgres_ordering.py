@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.hub_process import HubData, Phone, assert_cache_is_materialisation, login, prepare_hub
+from support.hub_process import (
+    HubData,
+    Phone,
+    Puller,
+    assert_cache_is_materialisation,
+    login,
+    prepare_hub,
+)
 
 from sync import Change, materialise
 
@@ -33,43 +40,6 @@ def pg_hub(postgres_admin_url: str | None, tmp_path: Path) -> Iterator[HubData]:
 
     with fresh_database(need_postgres(postgres_admin_url)) as url:
         yield prepare_hub(tmp_path / "data", url)
-
-
-class Puller:
-    """A device pulling with limit=1 in a loop, keeping every page it was given."""
-
-    def __init__(self, phone: Phone) -> None:
-        self.phone = phone
-        self.cursor = 0
-        self.seen: list[str] = []  # op ids in the order pages brought them
-        self.cursors: list[int] = []
-        self.stop = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            while True:
-                stopping = self.stop.is_set()
-                page = self.phone.transport.pull(self.cursor, 1)
-                assert len(page.changes) <= 1
-                assert page.hub_seq >= self.cursor
-                self.seen += [c.op_id for c in page.changes]
-                self.cursor = page.hub_seq
-                self.cursors.append(page.hub_seq)
-                if stopping and not page.more:
-                    return
-                if not page.more:
-                    time.sleep(0.005)
-        except BaseException as exc:
-            self.error = exc
-
-    def finish(self) -> None:
-        self.stop.set()
-        self.thread.join(60)
-        assert not self.thread.is_alive()
-        if self.error is not None:
-            raise self.error
 
 
 def _create(phone: Phone, team_id: str, **values: Any) -> Change:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +139,45 @@ class Phone:
             {"changes": [c.to_dict() for c in changes]},
             dict(self.transport._headers),
         )
+
+
+class Puller:
+    """A device pulling small pages in a loop (limit=1 by default), keeping every page it
+    was given: what a device that checkpoints after each page would hold."""
+
+    def __init__(self, phone: Phone, limit: int = 1) -> None:
+        self.phone = phone
+        self.limit = limit
+        self.cursor = 0
+        self.seen: list[str] = []  # op ids in the order pages brought them
+        self.cursors: list[int] = []
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                stopping = self.stop.is_set()
+                page = self.phone.transport.pull(self.cursor, self.limit)
+                assert len(page.changes) <= self.limit
+                assert page.hub_seq >= self.cursor
+                self.seen += [c.op_id for c in page.changes]
+                self.cursor = page.hub_seq
+                self.cursors.append(page.hub_seq)
+                if stopping and not page.more:
+                    return
+                if not page.more:
+                    time.sleep(0.005)
+        except BaseException as exc:
+            self.error = exc
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join(60)
+        assert not self.thread.is_alive()
+        if self.error is not None:
+            raise self.error
 
 
 def _engine(db_url: str) -> sa.engine.Engine:
