@@ -168,7 +168,7 @@ class Puller:
                 if stopping and not page.more:
                     return
                 if not page.more:
-                    time.sleep(0.005)
+                    time.sleep(0.02)
         except BaseException as exc:
             self.error = exc
 
