@@ -69,6 +69,21 @@ class _Checker:
         self.device = device
         self.via = via
         self.parked: dict[int, _Parked] = {}
+        self._own_origins: set[str] | None = None
+
+    def own_origin(self, origin_id: str) -> bool:
+        """Whether a change of this origin may come through this device: its own, or
+        one of the same user's other devices (a restored install carries the lost
+        one's unsent changes under their old origin id)."""
+        if self.device is None or origin_id == self.device.origin_id:
+            return True
+        if self._own_origins is None:
+            self._own_origins = set(
+                db.session.scalars(
+                    sa.select(Device.origin_id).where(Device.user_id == self.user.id)
+                )
+            )
+        return origin_id in self._own_origins
 
     def team_and_creator(
         self,
@@ -95,7 +110,7 @@ class _Checker:
         row: Record | None,
         batch_creates: dict[str, Change],
     ) -> str | None:
-        if self.device is not None and change.origin_id != self.device.origin_id:
+        if not self.own_origin(change.origin_id):
             return "origin_id is not this device's origin"
         if change.kind not in KINDS:
             return f"unknown record kind {change.kind!r}"
