@@ -46,9 +46,7 @@ def _push(app, phone: Phone, changes) -> list[dict]:
     return r.get_json()["results"]
 
 
-def test_restored_phone_delivers_the_lost_phones_unsent_changes(
-    app, reporter, coordinator, team
-):
+def test_restored_phone_delivers_the_lost_phones_unsent_changes(app, reporter, coordinator, team):
     """A phone wrote offline, was backed up and lost before it synced; the backup comes
     back on a new install (new origin id, registered as a new device). The changes of
     the old origin it carries are the user's own: the hub accepts them (they used to be
@@ -88,3 +86,18 @@ def test_a_phone_cannot_send_changes_of_another_users_device(app, reporter, logi
     assert other.sync().pushed == 1
     assert other.replica.record(rid) is not None
 
+
+def test_a_batch_is_accepted_in_any_order(app, reporter, coordinator, team):
+    """A batch whose patch comes before its record's create (reordered on the way) is
+    accepted whole: it used to park the patch as "record not known on this hub"."""
+    phone = Phone(reporter, app.test_client())
+    rid = _incident(phone, team.id, killed_max=2)
+    phone.replica.write(rid, "incident", "patch", {"killed_max": 4})
+    batch = [phone.replica.log[op] for op in reversed(phone.replica.outbox)]
+    results = _push(app, phone, batch + batch)
+    assert [r["status"] for r in results] == ["accepted", "accepted", "duplicate", "duplicate"]
+    # The hub numbers the create first, whatever order the batch came in.
+    seqs = {r["op_id"]: r["hub_seq"] for r in results[:2]}
+    assert seqs[batch[1].op_id] < seqs[batch[0].op_id]
+    assert coordinator.get(f"/api/v1/records/{rid}").get_json()["values"]["killed_max"] == 4
+    assert coordinator.get("/api/v1/sync/parked").get_json()["parked"] == []
