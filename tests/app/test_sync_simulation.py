@@ -81,14 +81,11 @@ KEEP = frozenset({"teams", "users", "memberships", "user_sessions"})
 
 
 def reset_sync_tables() -> None:
-    """Empty every table but the accounts (a fresh database per example is too slow)."""
+    """Empty every table but the accounts (a fresh database per example is too slow;
+    DELETE beats TRUNCATE on tables this small)."""
     db.session.remove()
-    tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY"))
-    else:
-        for table in reversed(tables):
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in KEEP:
             db.session.execute(table.delete())
     db.session.commit()
 

@@ -1,9 +1,9 @@
 """Fixed regression cases: each shrunk counterexample found by the property tests or the
 state machine is kept here as it was shrunk, with what it caught.
 
-So far the generated tests have not failed against the committed code; the cases below
-pin the subtle paths the properties exercise (a late dep that re-links writes; a purge
-copy arriving before its purge) so that a refactor breaking them fails by name.
+The first cases pin subtle paths the properties exercise (a late dep that re-links
+writes; a purge copy arriving before its purge) so that a refactor breaking them fails by
+name; the last one was found by the hub simulation (tests/app/test_sync_simulation.py).
 """
 
 from __future__ import annotations
