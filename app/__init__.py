@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.security import guards, passwords
     from app.security.permissions import permission
     from app.services import devices as device_tokens
+    from app.services import peer_rules
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
@@ -28,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     passwords.configure(app.config.get("ARGON2"))
     device_tokens.init()
+    peer_rules.init()
     database.init_app(app)
     api = errors.TawthiqApi(app)
     app.extensions["tawthiq_api"] = api

@@ -36,10 +36,12 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         raise ApiError(
             401, "This device was revoked or its user disabled; log in again.", "device_revoked"
         )
-    is_device = "device" in principal.scopes
+    if principal.scopes.get("token_revoked"):
+        raise ApiError(401, "This replication token was revoked or has expired.", "token_revoked")
+    is_device = "device" in principal.scopes or "peer" in principal.scopes
     if rule == "device":
         if not is_device:
-            raise ApiError(401, "Sync with this device's token.", "unauthenticated")
+            raise ApiError(401, "Sync with a device's or a peer's token.", "unauthenticated")
         return
     if is_device:
         # A device token syncs; it is no key to the rest of the API if a phone is taken.

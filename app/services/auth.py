@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.api.errors import ApiError
+from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import LoginThrottle, User, UserSession
@@ -108,6 +109,9 @@ def login(username: str, password: str) -> NewSession:
         )
         db.session.commit()
         raise ApiError(401, "Wrong username or password.", "bad_credentials")
+    # Take the write lock before writing: on SQLite a read transaction that another
+    # writer (a device, the peer sync thread) overtook cannot be upgraded.
+    begin_write()
     db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
     token = secrets.token_urlsafe(32)
     hours = current_app.config["SESSION_LIFETIME_HOURS"]
