@@ -11,6 +11,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: load settings, bind extensions, register every blueprint."""
     from app import database, web
     from app.api import audit as audit_api
+    from app.api import bundles as bundles_api
     from app.api import devices as devices_api
     from app.api import errors, health, teams, users
     from app.api import places as places_api
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         records_api.blp,
         devices_api.blp,
         sync_api.blp,
+        bundles_api.blp,
     ):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.

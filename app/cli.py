@@ -547,6 +547,119 @@ def peer_sync_cmd(ctx: click.Context, name: str | None, every: bool) -> None:
             sys.exit(1)
 
 
+@main.group()
+def bundle() -> None:
+    """USB bundles: signed, encrypted changes carried by hand (docs/bundles.md)."""
+
+
+def _passphrase(var: str | None) -> str | None:
+    import os
+
+    if var is None:
+        return None
+    value = os.environ.get(var)
+    if not value:
+        raise click.UsageError(f"The environment variable {var} holds no passphrase.")
+    return value
+
+
+@bundle.command("export")
+@click.option("--peer", "peer_name", default=None, help="From this peer's checkpoint, by its rule.")
+@click.option("--since", type=int, default=None, help="From this hub_seq instead.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--passphrase-env", default=None, help="Lock with the passphrase in this variable.")
+@click.option("--to-peer", default=None, help="Encrypt to this peer's pinned key.")
+@click.pass_context
+def bundle_export(
+    ctx: click.Context,
+    peer_name: str | None,
+    since: int | None,
+    output: str,
+    passphrase_env: str | None,
+    to_peer: str | None,
+) -> None:
+    """Write the changes a peer may hold into one signed, encrypted file."""
+    from app.services import bundles
+
+    if peer_name is None and since is None:
+        raise click.UsageError("Give --peer NAME or --since SEQ.")
+    if passphrase_env and to_peer:
+        raise click.UsageError("Either --passphrase-env or --to-peer, not both.")
+    name = peer_name or to_peer
+    if name is None:
+        raise click.UsageError("Name the peer whose sharing rule applies: --peer or --to-peer.")
+    if peer_name and to_peer and peer_name != to_peer:
+        raise click.UsageError("--peer and --to-peer name different peers.")
+    with _app(ctx).app_context():
+        try:
+            result = bundles.export_bundle(
+                Path(output), name, since=since, passphrase=_passphrase(passphrase_env)
+            )
+        except bundles.BundleRejected as exc:
+            raise click.ClickException(str(exc)) from exc
+        except Exception as exc:
+            raise click.ClickException(_message(exc)) from exc
+    click.echo(
+        f"Wrote {output}: bundle {result.bundle_id}, {result.changes} changes "
+        f"(hub_seq {result.seq_from}..{result.seq_to}) for {result.recipient}."
+    )
+
+
+@bundle.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passphrase-env", default=None, help="The passphrase is in this variable.")
+@click.option(
+    "--receipt",
+    "receipt_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the receipt (default: FILE.receipt.json).",
+)
+@click.pass_context
+def bundle_import(
+    ctx: click.Context, file: str, passphrase_env: str | None, receipt_path: str | None
+) -> None:
+    """Check a bundle whole, apply it, and write a signed receipt to carry back."""
+    import json
+
+    from app.services import bundles
+
+    with _app(ctx).app_context():
+        try:
+            result = bundles.import_bundle(Path(file), _passphrase(passphrase_env))
+        except bundles.BundleRejected as exc:
+            raise click.ClickException(str(exc)) from exc
+    out = Path(receipt_path or f"{file}.receipt.json")
+    out.write_text(json.dumps(result.receipt, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "nothing"
+    again = " (imported before: nothing new)" if result.repeated else ""
+    click.echo(f"Imported bundle {result.bundle_id} from {result.source}: {counts}{again}.")
+    click.echo(f"Receipt: {out}")
+
+
+@bundle.command("receipt")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def bundle_receipt(ctx: click.Context, file: str) -> None:
+    """Apply a receipt that came back: the peer's checkpoint moves past the bundle."""
+    import json
+
+    from app.services import bundles
+
+    with _app(ctx).app_context():
+        try:
+            doc = json.loads(Path(file).read_text("utf-8"))
+            peer, row, advanced = bundles.apply_receipt(doc)
+        except ValueError as exc:
+            raise click.ClickException("Rejected: the receipt is not JSON.") from exc
+        except bundles.BundleRejected as exc:
+            raise click.ClickException(str(exc)) from exc
+        moved = (
+            f"checkpoint now {peer.push_seq}" if advanced else f"checkpoint stays {peer.push_seq}"
+        )
+        click.echo(f"Receipt for bundle {row.bundle_id} from {peer.name}: {moved}.")
+
+
 def _message(exc: Exception) -> str:
     from app.api.errors import ApiError
 
