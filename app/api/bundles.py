@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from app.api.bodies import json_response
 from app.api.errors import ApiError
 from app.extensions import db
+from app.security.guards import accepts_body
 from app.security.permissions import permission, require_principal
 from app.services import bundles, hub_keys
 from app.services.changelog import hub_identity
@@ -48,6 +49,7 @@ class HubView(MethodView):
 @blp.route("/bundles")
 class BundlesView(MethodView):
     @permission("device")
+    @accepts_body("application/octet-stream")
     @blp.doc(
         requestBody={
             "required": True,
