@@ -326,11 +326,10 @@ def hub_id(ctx: click.Context, export_to: str | None) -> None:
     import json
 
     from app.services import hub_keys
-    from app.services.changelog import hub_identity
 
     with _app(ctx).app_context():
         keys = hub_keys.current()
-        ident = hub_identity().origin_id
+        ident = hub_keys.hub_id()
         from app.extensions import db as database
 
         database.session.commit()

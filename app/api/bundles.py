@@ -14,7 +14,6 @@ from app.extensions import db
 from app.security.guards import accepts_body
 from app.security.permissions import permission, require_principal
 from app.services import bundles, hub_keys
-from app.services.changelog import hub_identity
 
 blp = Blueprint("hub", __name__, url_prefix="/api/v1", description="Hub identity and bundles")
 
@@ -25,7 +24,7 @@ class HubView(MethodView):
     def get(self) -> Response:
         """This hub's id and public keys (a browser encrypts its bundles to `p256`)."""
         keys = hub_keys.current()
-        ident = hub_identity().origin_id
+        ident = hub_keys.hub_id()
         db.session.commit()
         public = keys.public
         return json_response(

@@ -44,7 +44,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import BundleRecord, ChangeRow, Device, Peer, User
 from app.services import hub_keys, peer_rules, peer_serve, sync_push, sync_serve
-from app.services.changelog import current_seq, hub_identity
+from app.services.changelog import current_seq
 from app.services.hub_keys import b64u, unb64u
 from sync.canonical import canonical_bytes
 
@@ -332,7 +332,7 @@ def export_bundle(
             size += len(data)
             count += 1
             kinds[change["kind"]] = kinds.get(change["kind"], 0) + 1
-    ident = hub_identity().origin_id
+    ident = hub_keys.hub_id()
     keys = hub_keys.current()
     if passphrase is not None:
         header, key = _header_for_passphrase(passphrase)
@@ -551,7 +551,7 @@ def _check_signature(manifest_bytes: bytes, sig: dict[str, Any], manifest: dict[
 
 def verify_bundle(path: Path, passphrase: str | None = None) -> Verified:
     """Every check, reading the bundle once; raises BundleRejected, changes nothing."""
-    ident = hub_identity().origin_id
+    ident = hub_keys.hub_id()
     db.session.commit()
     with path.open("rb") as src:
         header, aad = _read_header(src)
@@ -731,7 +731,7 @@ def make_receipt(manifest: dict[str, Any], counts: dict[str, int]) -> dict[str, 
         or (manifest.get("source") or {}).get("device_id"),
         "seq_range": manifest.get("seq_range"),
         "receiver": {
-            "hub_id": hub_identity().origin_id,
+            "hub_id": hub_keys.hub_id(),
             "hub_keys": keys.public,
             "fingerprint": keys.fingerprint,
         },
@@ -767,7 +767,7 @@ def apply_receipt(doc: dict[str, Any]) -> tuple[Peer, BundleRecord, bool]:
             BundleRecord.bundle_id == body.get("bundle_id"), BundleRecord.direction == "export"
         )
     )
-    if row is None or body.get("source") != hub_identity().origin_id:
+    if row is None or body.get("source") != hub_keys.hub_id():
         raise BundleRejected("Rejected: the receipt is for a bundle this hub did not write.")
     begin_write()
     peer = db.session.get(Peer, peer.id)  # type: ignore[assignment]

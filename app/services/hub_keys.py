@@ -140,3 +140,23 @@ def current() -> HubKeys:
     from flask import current_app
 
     return load(Path(current_app.config["DATA_DIR"]))
+
+
+def hub_id() -> str:
+    """This hub's id (its origin id), read without writing once it exists.
+
+    `changelog.hub_identity()` inserts-if-absent, which is a write: on SQLite a read
+    transaction that another writer (a device, the peer sync thread) has overtaken
+    cannot become one, so readers here only write when the row is missing.
+    """
+    from app.database import begin_write
+    from app.extensions import db
+    from app.models import HubIdentity
+    from app.services.changelog import hub_identity
+
+    row = db.session.get(HubIdentity, 1)
+    if row is None:
+        begin_write()
+        row = hub_identity()
+        db.session.commit()
+    return str(row.origin_id)

@@ -149,11 +149,11 @@ def rule_principal(peer: Peer) -> Principal:
 
 def describe_rule(peer: Peer) -> dict[str, Any]:
     """The rule as told to the peer in the handshake: teams with names and origin hub."""
-    from app.services.changelog import hub_identity
+    from app.services import hub_keys
 
     rule = effective_rule(peer)
     teams = {t.id: t for t in db.session.scalars(sa.select(Team).where(Team.id.in_(rule.teams)))}
-    here = hub_identity().origin_id
+    here = hub_keys.hub_id()
     return {
         "teams": [
             {

@@ -23,7 +23,7 @@ from app.models import ChangeRow, NameToken, ParkedChange, Peer, PeerToken, Reco
 from app.schemas.records import SCHEMA_VERSION
 from app.security.principal import Principal
 from app.services import hub_keys, peer_rules, sync_push
-from app.services.changelog import current_seq, hub_identity
+from app.services.changelog import current_seq
 from app.services.sync_serve import MAX_PULL
 
 UNKNOWN_RECORD = "record not known on this hub"
@@ -72,9 +72,9 @@ def handshake(principal: Principal, hello: dict[str, Any], limits: dict[str, int
     )
     epoch = peer_rules.rule_epoch(peer, rule)
     keys = hub_keys.current()
-    ident = hub_identity()
+    here = hub_keys.hub_id()
     answer = {
-        "hub_id": ident.origin_id,
+        "hub_id": here,
         "hub_seq": current_seq(),
         "schema_version": SCHEMA_VERSION,
         "clock": int(utcnow().timestamp() * 1000),
@@ -84,7 +84,7 @@ def handshake(principal: Principal, hello: dict[str, Any], limits: dict[str, int
         "hub_keys": keys.public,
         "fingerprint": keys.fingerprint,
         "proof": keys.sign(
-            handshake_proof(str(hello.get("challenge") or ""), ident.origin_id, keys.fingerprint)
+            handshake_proof(str(hello.get("challenge") or ""), here, keys.fingerprint)
         ),
         "rule": peer_rules.describe_rule(peer),
     }

@@ -35,7 +35,6 @@ from app.extensions import db
 from app.models import Peer
 from app.schemas.records import SCHEMA_VERSION
 from app.services import hub_keys, peer_rules, peer_serve, sync_serve
-from app.services.changelog import hub_identity
 from app.sync_transport import Sender, SyncHttpError, urllib_sender
 
 log = logging.getLogger("tawthiq.peers")
@@ -86,7 +85,7 @@ def handshake(peer: Peer, link: _Link) -> dict[str, Any]:
         "POST",
         "/api/v1/sync/handshake",
         {
-            "origin_id": hub_identity().origin_id,
+            "origin_id": hub_keys.hub_id(),
             "schema_version": SCHEMA_VERSION,
             "app_version": "tawthiq-hub",
             "clock": int(utcnow().timestamp() * 1000),

@@ -209,3 +209,52 @@ def test_triangle_converges_and_keeps_private_data_home(triangle) -> None:
     # The monitor shows each link with its last exchange.
     r = a.api("GET", "/sync/peers")
     assert r.status_code == 200
+
+
+def test_peer_commands_pin_revoke_and_monitor(triangle) -> None:
+    """The CLI end of it, against the running hubs of the triangle."""
+    from support.hubs import run_cli
+
+    (a, b, _c), _shared = triangle
+    out = run_cli(a, "peer", "sync", "B")
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("B: pushed ")
+
+    listed = run_cli(a, "peer", "list")
+    names = [json.loads(line)["name"] for line in listed.output.splitlines()]
+    assert names == ["B", "C"]
+    monitor = a.api("GET", "/sync/peers")
+    assert monitor.status_code == 200
+    assert monitor.json()["peers"] == []  # a coordinator, not an admin: peers are admin's
+    with a.ctx():
+        from app.services.sync_monitor import peers
+
+        view = {p["name"]: p for p in peers()}
+    assert view["B"]["hub_id"] == b.hub_id() and view["B"]["last_exchange_at"]
+    assert view["B"]["lag_to_peer"] == 0
+    assert view["C"]["tokens"][0]["last_pull_seq"] > 0
+
+    # B shows keys that are not the pinned ones: A refuses before anything moves.
+    from app.database import begin_write
+
+    with a.ctx():
+        begin_write()
+        peer = db.session.query(Peer).filter_by(name="B").one()
+        real, peer.fingerprint = peer.fingerprint, "0000 1111 2222 3333"
+        db.session.commit()
+    out = run_cli(a, "peer", "sync", "B")
+    assert out.exit_code != 0 and "do not match the pinned fingerprint" in out.output
+    with a.ctx():
+        begin_write()
+        db.session.query(Peer).filter_by(name="B").one().fingerprint = real
+        db.session.commit()
+
+    # Tokens from the CLI; a revoked token stops the peer at once.
+    made = run_cli(
+        b, "peer", "token", "create", "--for", "Later", "--teams", "Waer", "--expires", "1h"
+    )
+    assert made.exit_code == 0, made.output
+    assert made.output.strip().splitlines()[-1].startswith("tpr_")
+    assert run_cli(b, "peer", "token", "revoke", "A").exit_code == 0
+    out = run_cli(a, "peer", "sync", "B")
+    assert out.exit_code != 0 and "token_revoked" in out.output

@@ -159,3 +159,17 @@ class Hub:
         self.proc.stop()
         with self.app.app_context():
             db.engine.dispose()
+
+
+def run_cli(hub: Hub, *args: str) -> Any:
+    """Run a `tawthiq` command in-process against the hub's database and data folder."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    obj: dict[str, Any] = {"config": dict(hub.app.config)}
+    result = CliRunner().invoke(main, list(args), obj=obj)
+    if "app" in obj:
+        with obj["app"].app_context():
+            db.engine.dispose()
+    return result
