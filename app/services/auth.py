@@ -111,9 +111,6 @@ def login(username: str, password: str) -> NewSession:
         )
         db.session.commit()
         raise ApiError(401, "Wrong username or password.", "bad_credentials")
-    # Take the write lock before writing: on SQLite a read transaction that another
-    # writer (a device, the peer sync thread) overtook cannot be upgraded.
-    begin_write()
     db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
     token = secrets.token_urlsafe(32)
     hours = current_app.config["SESSION_LIFETIME_HOURS"]
