@@ -8,116 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
+from support.local_hubs import LocalHub
 
-from app import create_app
-from app.cli import main
 from app.extensions import db
-from app.security.principal import Principal
-
-CHEAP = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
-
-
-class LocalHub:
-    """A hub without a server: an app on its own database and data folder."""
-
-    def __init__(self, base: Path, name: str) -> None:
-        self.name = name
-        self.dir = base / name
-        self.dir.mkdir(parents=True)
-        self.config = {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.dir / 'tawthiq.db'}",
-            "DATA_DIR": self.dir,
-            "SECRET_KEY": "test",
-            "TESTING": True,
-            "ARGON2": CHEAP,
-        }
-        self.app = create_app(self.config)
-        with self.app.app_context():
-            db.create_all()
-        self.teams: dict[str, str] = {}
-
-    def cli(self, *args: str, ok: bool = True, env: dict[str, str] | None = None) -> Any:
-        result = CliRunner().invoke(main, list(args), obj={"config": self.config}, env=env)
-        if ok:
-            assert result.exit_code == 0, (args, result.output, result.exception)
-        return result
-
-    def run(self, fn: Any, *args: Any, **kw: Any) -> Any:
-        with self.app.app_context():
-            try:
-                return fn(*args, **kw)
-            finally:
-                db.session.remove()
-
-    def team(self, name: str) -> str:
-        from app.services import accounts
-
-        self.teams[name] = self.run(lambda: accounts.create_team(None, name).id)
-        return self.teams[name]
-
-    def coordinator(self, *teams: str) -> str:
-        from app.services import accounts
-
-        def make() -> str:
-            user, _ = accounts.create_user(
-                None,
-                f"coord{uuid.uuid4().hex[:6]}",
-                memberships=[{"team_id": self.teams[t], "role": "coordinator"} for t in teams],
-            )
-            return str(user.id)
-
-        self.user_id = self.run(make)
-        return self.user_id
-
-    def create(self, team: str, description: str, **extra: Any) -> str:
-        from app.models import User
-        from app.services import records
-
-        def go() -> str:
-            user = db.session.get(User, self.user_id)
-            row = records.create(
-                Principal(user=user, via="session"),
-                {
-                    "kind": "incident",
-                    "team_id": self.teams[team],
-                    "event_type": "armed_clash",
-                    "description": description,
-                    **extra,
-                },
-            )
-            return str(row.id)
-
-        return self.run(go)
-
-    def snapshot(self) -> dict[str, Any]:
-        """Everything an import could touch."""
-
-        def take() -> dict[str, Any]:
-            out = {}
-            for table in ("changes", "records", "parked_changes", "bundles", "teams", "peers"):
-                rows = db.session.execute(sa.text(f"SELECT * FROM {table}")).all()  # noqa: S608
-                out[table] = sorted(map(repr, rows))
-            return out
-
-        return self.run(take)
-
-    def ops(self) -> set[str]:
-        return set(self.run(lambda: list(db.session.scalars(sa.text("SELECT op_id FROM changes")))))
-
-    def records(self) -> dict[str, Any]:
-        def take() -> dict[str, Any]:
-            rows = db.session.execute(sa.text("SELECT id, state FROM records")).all()
-            # (a change that was parked leaves only an empty placeholder row to lock)
-            return {rid: json.loads(state) for rid, state in rows if json.loads(state)}
-
-        return self.run(take)
 
 
 @pytest.fixture
