@@ -131,9 +131,14 @@ class _Checker:
 
 
 def push(
-    user: User, device: Device | None, raw_changes: list[Any], via: str
+    user: User | None,
+    device: Device | None,
+    raw_changes: list[Any],
+    via: str,
+    checker: Any = None,
 ) -> list[dict[str, Any]]:
-    """Store a batch from a device; one result per change, in order."""
+    """Store a batch from a device (or, with a `checker` of its own, from a peer hub
+    relaying others' changes: see services/peer_rules.py); one result per change."""
     parsed: list[Change | None] = []
     results: list[dict[str, Any] | None] = []
     parked_rows: list[ParkedChange] = []
@@ -148,7 +153,7 @@ def push(
                 record_id=change.record_id if change else None,
                 kind=change.kind if change else None,
                 team_id=team,
-                user_id=user.id,
+                user_id=user.id if user is not None else None,
                 device_id=device.id if device else None,
                 via=via,
                 reason=reason,
@@ -175,7 +180,9 @@ def push(
         parsed.append(change)
         results.append(None)
 
-    checker = _Checker(user, device, via)
+    if checker is None:
+        assert user is not None
+        checker = _Checker(user, device, via)
     record_ids = [c.record_id for c in parsed if c is not None]
 
     def build(states: dict[str, RecordState | None]) -> list[Change]:
