@@ -1,0 +1,325 @@
+// The browser replica: the device's change log, records, outbox, checkpoints and clock,
+// all sealed at rest. It mirrors sync/client.py (Replica): it writes changes, applies
+// changes it receives (any order, any repeats), never deletes its own log, and drops an
+// outbox entry only when the hub answered accepted or duplicate.
+//
+// Every mutation runs under one lock (Web Locks across tabs), re-reads what it touches
+// from IndexedDB, computes and seals everything first, and then writes it all in ONE
+// transaction: a pulled page and its checkpoint, a local change with its record, outbox
+// entry and clock. It never stores HTTP requests, only changes.
+
+import { ChangeError, blankForPurge, newChange } from './sync/changes.js';
+import { HaveVector } from './sync/have.js';
+import { recv, tick } from './sync/hlc.js';
+import { applyChange, linkMerges } from './sync/materialise.js';
+import { request, transact } from './db.js';
+
+const LOCK = 'tawthiq-replica';
+const WRITE_STORES = ['kv', 'changes', 'records', 'outbox', 'checkpoints'];
+const aadChange = (opId) => `changes:${opId}`;
+const aadRecord = (rid) => `records:${rid}`;
+const aadProblem = (opId) => `outbox:${opId}`;
+
+let chain = Promise.resolve();
+function exclusive(fn) {
+  if (globalThis.navigator?.locks) return navigator.locks.request(LOCK, fn);
+  const run = chain.then(fn, fn);
+  chain = run.catch(() => {});
+  return run;
+}
+
+export class BrowserReplica {
+  constructor(vault, { originId, author }) {
+    this.vault = vault;
+    this.originId = originId;
+    this.author = author;
+    this.states = new Map();
+    this.have = new HaveVector();
+    this.clock = { next_seq: 1, hlc: null };
+    this.outboxSize = 0;
+    this.listeners = new Set();
+    this.now = () => Date.now();
+  }
+
+  /** Decrypt every record into memory (the unlock step) and rebuild the have-vector. */
+  static async load(vault, identity) {
+    const r = new BrowserReplica(vault, identity);
+    const { rows, origins, outboxSize } = await transact(vault.db,
+      ['records', 'changes', 'outbox'], 'readonly', (s) => ({
+        rows: request(s.records.getAll()),
+        origins: request(s.changes.index('origin').getAllKeys()),
+        outboxSize: request(s.outbox.count()),
+      })).then(async (p) => ({ rows: await p.rows, origins: await p.origins,
+      outboxSize: await p.outboxSize }));
+    const states = await Promise.all(rows.map((row) => vault.unseal(row.blob, aadRecord(row.record_id))));
+    for (const st of states) r.states.set(st.record_id, st);
+    // The index keys are [origin_id, origin_seq]; reading them needs no decryption.
+    for (const key of origins) r.have.add(key[0], key[1]);
+    r.clock = (await vault.getSealed('clock')) || r.clock;
+    r.outboxSize = outboxSize;
+    return r;
+  }
+
+  onChange(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit(ids) {
+    for (const fn of this.listeners) fn(ids);
+  }
+
+  // -- reading -------------------------------------------------------------------------
+
+  record(recordId) {
+    return this.states.get(recordId) || null;
+  }
+
+  /** Every record held, merge links filled in. */
+  records() {
+    return linkMerges(Object.fromEntries(this.states));
+  }
+
+  haveVector() {
+    return this.have.vector();
+  }
+
+  // -- writing -------------------------------------------------------------------------
+
+  /** Write one change (deps default to the record's heads) and apply it. */
+  async write(recordId, kind, action, patch, deps = null) {
+    return (await this.writeMany([{ recordId, kind, action, patch, deps }]))[0];
+  }
+
+  /** Write several changes in one transaction (a form save, or seeding a benchmark). */
+  writeMany(specs) {
+    return exclusive(async () => {
+      const clock = (await this.vault.getSealed('clock')) || { next_seq: 1, hlc: null };
+      const states = await this.readStates(specs.map((s) => s.recordId));
+      const made = [];
+      for (const s of specs) {
+        const now = this.now();
+        clock.hlc = tick(clock.hlc, now, this.originId);
+        const state = states.get(s.recordId) || null;
+        const change = await newChange({
+          opId: crypto.randomUUID(),
+          recordId: s.recordId,
+          kind: s.kind,
+          originId: this.originId,
+          originSeq: clock.next_seq,
+          action: s.action,
+          patch: s.patch,
+          hlc: clock.hlc,
+          deviceTime: now,
+          author: this.author,
+          deps: s.deps ?? (state ? state.heads : []),
+        });
+        clock.next_seq += 1;
+        states.set(s.recordId, applyChange(state, change));
+        made.push(change);
+      }
+      await this.ingest(made, { local: true, clock, states });
+      return made;
+    });
+  }
+
+  /** A resolve: `choices` {field: value}; deps = every candidate of those fields seen. */
+  async resolve(recordId, choices) {
+    const state = this.record(recordId);
+    const picked = new Set();
+    for (const f of Object.keys(choices)) for (const c of state.conflicts[f] || []) picked.add(c.op_id);
+    if (state.delete_conflict || !picked.size) for (const h of state.heads) picked.add(h);
+    return this.write(recordId, state.kind, 'resolve', choices, [...picked]);
+  }
+
+  // -- receiving -----------------------------------------------------------------------
+
+  /**
+   * Store and apply validated changes from the hub, in any order, repeats included; with
+   * `checkpoint` ({peer, hubSeq}) and `forget` (record ids), all in one transaction.
+   * Throws ChangeError on an id collision: the page is then refused whole, not skipped.
+   */
+  receive(changes, { checkpoint = null, forget = [] } = {}) {
+    return exclusive(async () => {
+      const clock = (await this.vault.getSealed('clock')) || { next_seq: 1, hlc: null };
+      await this.ingest(changes, { local: false, clock, checkpoint, forget });
+    });
+  }
+
+  async ingest(changes, { local, clock, states: given = null, checkpoint = null, forget = [] }) {
+    const v = this.vault;
+    const ids = [...new Set(changes.map((c) => c.record_id))];
+    const purging = new Set(changes.filter((c) => c.action === 'purge').map((c) => c.record_id));
+    const pre = await transact(v.db, ['changes', 'outbox'], 'readonly', (s) => ({
+      held: Promise.all(changes.map((c) => request(s.changes.get(c.op_id)))),
+      ofPurged: Promise.all([...purging].map((rid) => request(s.changes.index('record_id').getAll(rid)))),
+      ofForgotten: Promise.all(forget.map((rid) => request(s.changes.index('record_id').getAllKeys(rid)))),
+      outboxOps: request(s.outbox.index('op_id').getAllKeys()),
+    })).then(async (p) => ({ held: await p.held, ofPurged: (await p.ofPurged).flat(),
+      ofForgotten: (await p.ofForgotten).flat(), outboxOps: new Set(await p.outboxOps) }));
+    const held = new Map();
+    for (const row of pre.held) if (row) held.set(row.op_id, row);
+    for (const row of pre.ofPurged) held.set(row.op_id, row);
+    // Local writes were applied by writeMany already; received ones are applied here.
+    const states = given || await this.readStates(ids);
+    const purgeOf = new Map();
+    for (const [rid, st] of states) {
+      if (!st) continue;
+      const purges = Object.entries(st.ops).filter(([, i]) => i.action === 'purge').map(([op]) => op).sort();
+      if (purges.length) purgeOf.set(rid, purges[0]);
+    }
+    const toStore = new Map(); // op_id -> change to (re)write
+    const stored = (op) => toStore.get(op) || held.get(op);
+    const touched = new Set();
+    for (let c of changes) {
+      const rid = c.record_id;
+      const h = stored(c.op_id);
+      if (h && !local) {
+        if (h.content_hash !== c.content_hash) {
+          throw new ChangeError('op_id', `id_collision: ${c.op_id}`);
+        }
+        if (c.purged_by == null || h.purged || h.purged_by != null) continue;
+        toStore.set(c.op_id, c);
+      } else {
+        const purge = purgeOf.get(rid);
+        if (purge && c.purged_by == null && c.action !== 'purge') c = blankForPurge(c, purge);
+        toStore.set(c.op_id, c);
+        this.pendingHave = true;
+        if (!local) clock.hlc = recv(clock.hlc, c.hlc, this.now(), this.originId);
+      }
+      if (c.action === 'purge' && !purgeOf.has(rid)) {
+        // Blank this replica's copies too: erasure reaches every log it lands in.
+        purgeOf.set(rid, c.op_id);
+        for (const [op, row] of [...held, ...toStore]) {
+          const ch = toStore.get(op) || (row.blob ? await v.unseal(row.blob, aadChange(op)) : row);
+          if (ch.record_id === rid && ch.purged_by == null && ch.action !== 'purge') {
+            toStore.set(op, blankForPurge(ch, c.op_id));
+          }
+        }
+      }
+      if (!local) states.set(rid, applyChange(states.get(rid) || null, c));
+      touched.add(rid);
+    }
+    for (const rid of forget) {
+      states.delete(rid);
+      touched.delete(rid);
+    }
+    const changeRows = await Promise.all([...toStore.values()].map(async (c) => ({
+      op_id: c.op_id, record_id: c.record_id, origin_id: c.origin_id, origin_seq: c.origin_seq,
+      content_hash: c.content_hash, purged: c.purged_by != null,
+      blob: await v.seal(c, aadChange(c.op_id)),
+    })));
+    const recordRows = await Promise.all([...touched].map(async (rid) => ({
+      record_id: rid, blob: await v.seal(states.get(rid), aadRecord(rid)) })));
+    const clockBlob = await v.seal(clock, 'kv:clock');
+    const forgottenOps = pre.ofForgotten.filter((op) => !pre.outboxOps.has(op));
+    let added = 0;
+    await transact(v.db, WRITE_STORES, 'readwrite', (s) => {
+      for (const row of changeRows) s.changes.put(row);
+      for (const row of recordRows) s.records.put(row);
+      if (local) {
+        for (const c of changes) {
+          s.outbox.add({ op_id: c.op_id, problem: null });
+          added += 1;
+        }
+      }
+      for (const rid of forget) s.records.delete(rid);
+      for (const op of forgottenOps) s.changes.delete(op);
+      if (checkpoint) s.checkpoints.put({ peer: checkpoint.peer, hub_seq: checkpoint.hubSeq });
+      s.kv.put(clockBlob, 'clock');
+    });
+    // Committed: now memory follows.
+    for (const row of changeRows) this.have.add(row.origin_id, row.origin_seq);
+    for (const rid of touched) this.states.set(rid, states.get(rid));
+    for (const rid of forget) this.states.delete(rid);
+    this.clock = clock;
+    this.outboxSize += added;
+    if (touched.size || forget.length) this.emit([...touched, ...forget]);
+  }
+
+  async readStates(ids) {
+    const unique = [...new Set(ids)];
+    const rows = await transact(this.vault.db, ['records'], 'readonly',
+      (s) => Promise.all(unique.map((rid) => request(s.records.get(rid)))));
+    const out = new Map();
+    await Promise.all(unique.map(async (rid, i) => {
+      const row = (await rows)[i];
+      out.set(rid, row ? await this.vault.unseal(row.blob, aadRecord(rid)) : null);
+    }));
+    return out;
+  }
+
+  /** Drop records this device may no longer hold (its unsent changes stay queued). */
+  forget(recordIds) {
+    return this.receive([], { forget: recordIds });
+  }
+
+  // -- the outbox ----------------------------------------------------------------------
+
+  /** Outbox entries in FIFO order: [{key, change, problem}], up to `limit`. */
+  async pending(limit = Infinity) {
+    const v = this.vault;
+    const { keys, entries } = await transact(v.db, ['outbox'], 'readonly', (s) => ({
+      keys: request(s.outbox.getAllKeys(null, limit === Infinity ? undefined : limit)),
+      entries: request(s.outbox.getAll(null, limit === Infinity ? undefined : limit)),
+    })).then(async (p) => ({ keys: await p.keys, entries: await p.entries }));
+    const rows = await transact(v.db, ['changes'], 'readonly',
+      (s) => Promise.all(entries.map((e) => request(s.changes.get(e.op_id)))));
+    const resolved = await rows;
+    return Promise.all(entries.map(async (e, i) => ({
+      key: keys[i],
+      change: await v.unseal(resolved[i].blob, aadChange(e.op_id)),
+      problem: e.problem ? await v.unseal(e.problem, aadProblem(e.op_id)) : null,
+    })));
+  }
+
+  /** Apply a push answer: accepted/duplicate leave the outbox; others keep the reason. */
+  markResults(entries, results) {
+    return exclusive(async () => {
+      const byOp = new Map(entries.map((e) => [e.change.op_id, e]));
+      const done = [];
+      const problems = [];
+      for (const r of results) {
+        const e = byOp.get(r.op_id);
+        if (!e) continue;
+        if (r.status === 'accepted' || r.status === 'duplicate') done.push(e.key);
+        else {
+          problems.push({ key: e.key, op_id: r.op_id, problem: await this.vault.seal(
+            { status: r.status, reason: r.reason || '' }, aadProblem(r.op_id)) });
+        }
+      }
+      await transact(this.vault.db, ['outbox'], 'readwrite', (s) => {
+        for (const key of done) s.outbox.delete(key);
+        for (const p of problems) s.outbox.put({ op_id: p.op_id, problem: p.problem }, p.key);
+      });
+      this.outboxSize = Math.max(0, this.outboxSize - done.length);
+      this.emit([]);
+      return { sent: done.length, problems: problems.length };
+    });
+  }
+
+  async outboxCount() {
+    return transact(this.vault.db, ['outbox'], 'readonly', (s) => request(s.outbox.count()));
+  }
+
+  async checkpoint(peer) {
+    const row = await transact(this.vault.db, ['checkpoints'], 'readonly',
+      (s) => request(s.checkpoints.get(peer)));
+    return row ? row.hub_seq : 0;
+  }
+
+  async setCheckpoint(peer, hubSeq) {
+    await transact(this.vault.db, ['checkpoints'], 'readwrite',
+      (s) => { s.checkpoints.put({ peer, hub_seq: hubSeq }); });
+  }
+
+  /** Bump the local clock after the hub's clock (it only ever moves forward). */
+  async seeClock(remoteHlc) {
+    return exclusive(async () => {
+      const clock = (await this.vault.getSealed('clock')) || { next_seq: 1, hlc: null };
+      clock.hlc = recv(clock.hlc, remoteHlc, this.now(), this.originId);
+      await this.vault.putSealed('clock', clock);
+      this.clock = clock;
+    });
+  }
+}
