@@ -11,19 +11,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: load settings, bind extensions, register every blueprint."""
     from app import database, web
     from app.api import audit as audit_api
+    from app.api import devices as devices_api
     from app.api import errors, health, teams, users
     from app.api import places as places_api
     from app.api import records as records_api
     from app.api import session as session_api
+    from app.api import sync as sync_api
     from app.config import load_config
     from app.security import guards, passwords
     from app.security.permissions import permission
+    from app.services import devices as device_tokens
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Arabic as text, not \u escapes
 
     passwords.configure(app.config.get("ARGON2"))
+    device_tokens.init()
     database.init_app(app)
     api = errors.TawthiqApi(app)
     app.extensions["tawthiq_api"] = api
@@ -39,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit_api.blp,
         places_api.blp,
         records_api.blp,
+        devices_api.blp,
+        sync_api.blp,
     ):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.

@@ -63,6 +63,11 @@ def setup(ctx: click.Context) -> None:
     migrate.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         created = accounts.ensure_first_admin()
+        from app.services.sync_push import reexamine_parked
+
+        counts = reexamine_parked()
+    if counts["applied"]:
+        click.echo(f"Parked changes applied after the upgrade: {counts['applied']}.")
     if created:
         username, password = created
         click.echo("")
@@ -212,6 +217,28 @@ def user_enable(ctx: click.Context, username: str) -> None:
         target = _run(accounts.find_user, username)
         _run(accounts.set_disabled, None, target, False)
         click.echo(f"Enabled {target.username}.")
+
+
+# --- sync -----------------------------------------------------------------------------
+
+
+@main.group("sync")
+def sync_group() -> None:
+    """Sync housekeeping."""
+
+
+@sync_group.command("reexamine")
+@click.pass_context
+def sync_reexamine(ctx: click.Context) -> None:
+    """Try parked changes again and apply those this version can now accept."""
+    from app.services.sync_push import reexamine_parked
+
+    with _app(ctx).app_context():
+        counts = reexamine_parked()
+    click.echo(
+        f"{counts['examined']} examined, {counts['applied']} applied, "
+        f"{counts['still_parked']} still parked."
+    )
 
 
 # --- places (the gazetteer) ------------------------------------------------------------

@@ -5,15 +5,18 @@ from app.models.audit import AuditEvent
 from app.models.places import Place
 from app.models.records import ChangeRow, HubCounter, HubIdentity, NameToken, Record
 from app.models.security import LoginThrottle
+from app.models.sync import Device, ParkedChange
 
 __all__ = [
     "AuditEvent",
     "ChangeRow",
+    "Device",
     "HubCounter",
     "HubIdentity",
     "LoginThrottle",
     "Membership",
     "NameToken",
+    "ParkedChange",
     "Place",
     "Record",
     "Team",

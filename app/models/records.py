@@ -40,6 +40,11 @@ class ChangeRow(db.Model):  # type: ignore[name-defined,misc]
     # The change exactly as it travels (JSON text): pull serves it without re-encoding.
     body: Mapped[str] = mapped_column(sa.Text)
     purged_by: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    # Writes a field that decides who may hold the record (assigned_to, sensitivity):
+    # pull looks for these to widen (serve earlier changes) or narrow (forget).
+    touches_access: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Where it came from: "rest", "device:<id>", "peer:<id>", "bundle:<id>".
     via: Mapped[str] = mapped_column(sa.String(120), default="rest")

@@ -24,7 +24,7 @@ from app.security.principal import Principal, current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-RULES = ("public", "authenticated", "team_member", "coordinator", "admin", "token")
+RULES = ("public", "authenticated", "team_member", "coordinator", "admin", "token", "device")
 
 
 def _check(rule: str, principal: Principal | None, before_password_change: bool) -> None:
@@ -32,6 +32,18 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         return
     if principal is None:
         raise ApiError(401, "Log in first.", "unauthenticated")
+    if principal.scopes.get("device_revoked"):
+        raise ApiError(
+            401, "This device was revoked or its user disabled; log in again.", "device_revoked"
+        )
+    is_device = "device" in principal.scopes
+    if rule == "device":
+        if not is_device:
+            raise ApiError(401, "Sync with this device's token.", "unauthenticated")
+        return
+    if is_device:
+        # A device token syncs; it is no key to the rest of the API if a phone is taken.
+        raise ApiError(403, "A device token can only sync.", "forbidden")
     user = principal.user
     if user is not None and user.must_change_password and not before_password_change:
         raise ApiError(403, "Choose a new password before going on.", "password_change_required")

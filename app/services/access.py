@@ -43,7 +43,9 @@ def readable_clause(principal: Principal) -> sa.ColumnElement[bool]:
                 sa.or_(
                     Record.kind.not_in(sorted(PERSON_KINDS)),
                     Record.created_by == uid,
-                    Record.assigned_to == uid,
+                    # coalesce: NULL would make the clause unknown, and NOT(unknown) too,
+                    # which would hide narrowed records from `forget`.
+                    sa.func.coalesce(Record.assigned_to, "") == uid,
                 ),
             )
         )

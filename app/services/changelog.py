@@ -27,6 +27,7 @@ from app.models import ChangeRow, HubCounter, HubIdentity, Record
 from app.services.record_columns import record_columns, write_name_tokens
 from sync import Change, RecordState, apply_change, blank_for_purge, tick
 
+ACCESS_FIELDS = frozenset({"assigned_to", "sensitivity"})
 HUB_SEQ = "hub_seq"
 ORIGIN_SEQ = "origin_seq"
 # SQLite limits bound parameters per statement; IN lists are cut to this size.
@@ -256,6 +257,8 @@ def write(
                     "hlc": change.hlc,
                     "body": json.dumps(stored.to_dict(), ensure_ascii=False, separators=(",", ":")),
                     "purged_by": stored.purged_by,
+                    "touches_access": change.action in ("create", "patch", "resolve")
+                    and not ACCESS_FIELDS.isdisjoint(change.patch),
                     "received_at": now,
                     "via": via,
                 }

@@ -1,7 +1,7 @@
 """Record validation: vocabularies, schemas per kind, cross-field rules, JSON Schema.
 
 Pure tests: no database and no app. Most payloads come from the shared vectors
-(tests/vectors/validation_cases.json), which the browser tests read too.
+(tests/cases/validation_cases.json), which the browser tests read too.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from app.vocabularies import (
 )
 
 VECTORS = json.loads(
-    (Path(__file__).parents[1] / "vectors" / "validation_cases.json").read_text("utf-8")
+    (Path(__file__).parents[1] / "cases" / "validation_cases.json").read_text("utf-8")
 )
 TODAY = date.fromisoformat(VECTORS["today"])
 CASES = VECTORS["cases"]

@@ -1,0 +1,57 @@
+"""Schemas of the device and sync endpoints (changes themselves are checked by sync/)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class DeviceCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    origin_id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$"),
+    )
+    public_key = fields.String(required=True, validate=validate.Length(min=1, max=8000))
+
+
+class DeviceSchema(Schema):
+    id = fields.String()
+    user_id = fields.String()
+    name = fields.String()
+    origin_id = fields.String()
+    created_at = fields.DateTime()
+    revoked = fields.Boolean()
+    revoked_at = fields.DateTime(allow_none=True)
+    last_seen_at = fields.DateTime(allow_none=True)
+    reported_seq = fields.Integer()
+    app_version = fields.String()
+
+
+class DeviceCreatedSchema(Schema):
+    device = fields.Nested(DeviceSchema)
+    token = fields.String(metadata={"description": "shown once; send as Bearer to /sync"})
+
+
+class DeviceListSchema(Schema):
+    devices = fields.List(fields.Nested(DeviceSchema))
+
+
+class HandshakeSchema(Schema):
+    origin_id = fields.String(required=True)
+    schema_version = fields.Integer(load_default=1)
+    app_version = fields.String(load_default="", validate=validate.Length(max=40))
+    clock = fields.Integer(load_default=0)
+    have = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
+    own_seq = fields.Integer(load_default=0)
+    access_epoch = fields.String(load_default=None, allow_none=True)
+
+
+class PullArgs(Schema):
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
+
+
+class MissingSchema(Schema):
+    have = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    digest = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
