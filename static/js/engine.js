@@ -126,7 +126,7 @@ export class Engine extends EventTarget {
     if (this.identity.device || !this.session) return;
     const platform = navigator.userAgentData?.platform || navigator.platform || 'browser';
     const answer = await this.api('POST', '/devices', { name: `Tawthiq web (${platform})`,
-      origin_id: this.identity.origin_id, public_key: this.identity.public_jwk });
+      origin_id: this.identity.origin_id, public_key: JSON.stringify(this.identity.public_jwk) });
     this.identity.device = { id: answer.device?.id ?? null, token: answer.token };
     await this.vault.putSealed('identity', this.identity);
   }
@@ -435,6 +435,7 @@ export class Engine extends EventTarget {
     };
   }
 
+  /** "Sync now": also re-sends changes the hub refused before (it may accept them now). */
   syncNow() {
     return this.scheduler ? this.scheduler.now('manual') : Promise.resolve();
   }

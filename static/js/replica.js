@@ -37,6 +37,7 @@ export class BrowserReplica {
     this.have = new HaveVector();
     this.clock = { next_seq: 1, hlc: null };
     this.outboxSize = 0;
+    this.originCounts = new Map(); // origin -> changes held (for the repair digest)
     this.listeners = new Set();
     this.now = () => Date.now();
   }
@@ -54,7 +55,7 @@ export class BrowserReplica {
     const states = await Promise.all(rows.map((row) => vault.unseal(row.blob, aadRecord(row.record_id))));
     for (const st of states) r.states.set(st.record_id, st);
     // The index keys are [origin_id, origin_seq]; reading them needs no decryption.
-    for (const key of origins) r.have.add(key[0], key[1]);
+    for (const key of origins) r.countChange(key[0], key[1]);
     r.clock = (await vault.getSealed('clock')) || r.clock;
     r.outboxSize = outboxSize;
     return r;
@@ -82,6 +83,19 @@ export class BrowserReplica {
 
   haveVector() {
     return this.have.vector();
+  }
+
+  countChange(originId, seq) {
+    this.have.add(originId, seq);
+    this.originCounts.set(originId, (this.originCounts.get(originId) || 0) + 1);
+  }
+
+  /** The repair digest of docs/sync.md: sha256 of the sorted `origin:count` lines. */
+  async digest() {
+    const { sha256HexOfBytes } = await import('./sync/canonical.js');
+    const lines = [...this.originCounts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([o, c]) => `${o}:${c}`).join('\n');
+    return sha256HexOfBytes(lines);
   }
 
   // -- writing -------------------------------------------------------------------------
@@ -184,7 +198,6 @@ export class BrowserReplica {
         const purge = purgeOf.get(rid);
         if (purge && c.purged_by == null && c.action !== 'purge') c = blankForPurge(c, purge);
         toStore.set(c.op_id, c);
-        this.pendingHave = true;
         if (!local) clock.hlc = recv(clock.hlc, c.hlc, this.now(), this.originId);
       }
       if (c.action === 'purge' && !purgeOf.has(rid)) {
@@ -229,7 +242,7 @@ export class BrowserReplica {
       s.kv.put(clockBlob, 'clock');
     });
     // Committed: now memory follows.
-    for (const row of changeRows) this.have.add(row.origin_id, row.origin_seq);
+    for (const row of changeRows) if (!held.has(row.op_id)) this.countChange(row.origin_id, row.origin_seq);
     for (const rid of touched) this.states.set(rid, states.get(rid));
     for (const rid of forget) this.states.delete(rid);
     this.clock = clock;
@@ -285,7 +298,7 @@ export class BrowserReplica {
         if (r.status === 'accepted' || r.status === 'duplicate') done.push(e.key);
         else {
           problems.push({ key: e.key, op_id: r.op_id, problem: await this.vault.seal(
-            { status: r.status, reason: r.reason || '' }, aadProblem(r.op_id)) });
+            { status: r.status, reason: r.reason || '', at: Date.now() }, aadProblem(r.op_id)) });
         }
       }
       await transact(this.vault.db, ['outbox'], 'readwrite', (s) => {

@@ -14,6 +14,7 @@ const BACKOFF_MIN_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 const IDLE_PERIOD_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+const REFUSED_RETRY_MS = 6 * 3600_000;
 
 export class SyncError extends Error {
   constructor(status, code, message) {
@@ -79,7 +80,7 @@ export class HttpTransport {
 
   pull(since, limit) { return this.call('GET', `/sync/pull?since=${since}&limit=${limit}`); }
 
-  missing(have, limit) { return this.call('POST', '/sync/missing', { have, limit }); }
+  missing(have, digest, limit) { return this.call('POST', '/sync/missing', { have, digest, limit }); }
 }
 
 /** One sync run: the Python reference client's order, with the hub's limits. */
@@ -91,7 +92,7 @@ export class SyncClient {
     this.onPolicy = onPolicy;
   }
 
-  async syncOnce() {
+  async syncOnce({ resendRefused = false } = {}) {
     const r = this.replica;
     const meta = (await this.vault.getSealed('sync')) || {};
     const info = await this.transport.handshake({
@@ -110,7 +111,7 @@ export class SyncClient {
     const peer = info.hub_id || 'hub';
     const limits = info.limits || {};
     const report = { pushed: 0, pulled: 0, repaired: 0, problems: 0, forgotten: 0 };
-    await this.push(limits, report);
+    await this.push(limits, report, resendRefused);
     const seen = info.resync ? new Set() : null;
     if (info.resync) await r.setCheckpoint(peer, 0);
     await this.pull(peer, report, seen);
@@ -127,11 +128,16 @@ export class SyncClient {
     return report;
   }
 
-  async push(limits, report) {
+  async push(limits, report, resendRefused) {
     const r = this.replica;
     const maxChanges = limits.push_changes || PAGE;
-    const maxBytes = limits.body_bytes || 2_000_000;
-    const entries = await r.pending();
+    const maxBytes = Math.floor((limits.body_bytes || 2_000_000) * 0.9);
+    // A change the hub refused stays queued with its reason, but is not re-sent on every
+    // run (each re-send would be parked again): only on "Sync now" or after a while,
+    // since the hub may accept it once it learns more (a newer schema).
+    const now = Date.now();
+    const entries = (await r.pending()).filter((e) => !e.problem || resendRefused
+      || now - (e.problem.at || 0) > REFUSED_RETRY_MS);
     let i = 0;
     while (i < entries.length) {
       // FIFO batches within both limits (sizes of the JSON text, before any gzip).
@@ -168,7 +174,7 @@ export class SyncClient {
   async repair(report) {
     const r = this.replica;
     for (let round = 0; round < 20; round++) {
-      const answer = await this.transport.missing(r.haveVector(), PAGE);
+      const answer = await this.transport.missing(r.haveVector(), await r.digest(), PAGE);
       const changes = [];
       for (const d of answer.changes || []) changes.push(await checkChange(d));
       if (changes.length) await r.receive(changes);
@@ -216,7 +222,10 @@ export class SyncScheduler {
   /** Sync as soon as possible (a run in progress is followed by one more). */
   now(reason = 'manual') {
     if (this.stopped || this.state.revoked) return Promise.resolve();
-    if (reason === 'manual') this.failures = 0;
+    if (reason === 'manual') {
+      this.failures = 0;
+      this.manual = true;
+    }
     if (this.running) {
       this.again = true;
       return this.running;
@@ -233,11 +242,13 @@ export class SyncScheduler {
   }
 
   async run() {
+    const manual = Boolean(this.manual);
+    this.manual = false;
     this.state.syncing = true;
     this.onStatus(this.state);
     let delay;
     try {
-      this.state.lastReport = await this.client.syncOnce();
+      this.state.lastReport = await this.client.syncOnce({ resendRefused: manual });
       this.failures = 0;
       this.state.lastOkAt = Date.now();
       this.state.lastError = null;
