@@ -320,7 +320,7 @@ export class Ui {
     const values = {};
     for (const name of FORM_FIELDS[kind]) {
       const el = form.elements[name];
-      if (!el) continue;
+      if (!el || el.disabled) continue;
       const prop = this.engine.schemas?.kinds?.[kind]?.properties?.[name] || {};
       if (el.dataset.list) values[name] = el.value.split('\n').map((x) => x.trim()).filter(Boolean);
       else if ([prop.type].flat().includes('integer')) values[name] = el.value === '' ? null : Number(el.value);
@@ -367,8 +367,13 @@ export class Ui {
         this.error(form, exc);
       }
     });
+    // A field with open candidates is settled by a resolve, not overwritten by an edit.
+    for (const name of Object.keys(conflicts)) {
+      const el = form.elements[name];
+      if (el) el.disabled = true;
+    }
     editor.replaceChildren(form);
-    form.querySelector('input,select,textarea')?.focus();
+    form.querySelector('input:enabled,select:enabled,textarea:enabled')?.focus();
   }
 
   conflictBox(id, name, candidates) {
