@@ -75,7 +75,15 @@ export class Engine extends EventTarget {
   }
 
   async login(username, password) {
-    const data = await this.api('POST', '/session', { username, password });
+    let data;
+    try {
+      data = await this.api('POST', '/session', { username, password });
+    } catch (exc) {
+      // An old session cookie is still live (logged out while offline): log in again
+      // with that session's CSRF token.
+      if (exc.code !== 'csrf' || !(await this.resumeSession())) throw exc;
+      data = await this.api('POST', '/session', { username, password });
+    }
     this.session = { user: data.user, csrf_token: data.csrf_token };
     return data.user;
   }
@@ -103,6 +111,8 @@ export class Engine extends EventTarget {
     if (!this.session) throw new Error('log in first');
     if (passphrase.length < MIN_PASSPHRASE) throw new Error('passphrase too short');
     const user = this.session.user;
+    // After a wipe the database is gone until the device is set up again.
+    if (!this.vault) this.vault = await Vault.open({ onVersionChange: () => this.onDatabaseGone() });
     await this.vault.create(passphrase);
     const signing = await newSigningKey();
     this.identity = {
@@ -314,7 +324,7 @@ export class Engine extends EventTarget {
   }
 
   onBroadcast(msg) {
-    if (msg?.type === 'wiped') this.onDatabaseGone();
+    if (msg?.type === 'wiped' && this.vault) this.onDatabaseGone();
   }
 
   // -- records ---------------------------------------------------------------------------

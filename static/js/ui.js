@@ -77,7 +77,6 @@ export class Ui {
     this.root.append(h('header', { class: 'bar' }, h('h1', { text: this.tr('app') }), langButton));
     if (this.message) this.root.append(h('p', { class: 'notice', id: 'notice' }, this.message));
     if (phase === 'new') {
-      if (!this.engine.vault) await this.engine.boot();
       if (this.engine.session?.user?.must_change_password) this.root.append(this.passwordForm());
       else if (this.engine.session) this.root.append(this.passphraseForm());
       else this.root.append(this.loginForm(false));

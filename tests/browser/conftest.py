@@ -15,24 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser.harness import Device, Hub
+from browser.harness import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, Device, Hub
 from support.server import ServerProcess
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-NO_CHROMIUM = (
-    f"{CHROMIUM} is missing (apt-get install chromium, or `make system-deps`): "
-    "browser tests NOT RUN"
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -16,6 +16,21 @@ ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "correct horse battery staple"
 PASSPHRASE = "olive tree by the old well"
 TIMEOUT_MS = 10_000
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NO_CHROMIUM = (
+    f"{CHROMIUM} is missing (apt-get install chromium, or `make system-deps`): "
+    "browser tests NOT RUN"
+)
 
 
 class Hub:
