@@ -83,6 +83,24 @@ export function transact(db, names, mode, fn) {
   });
 }
 
+/** Every key of an index ([origin_id, origin_seq] for 'origin'), with no values read. */
+export function indexKeys(index) {
+  return new Promise((resolve, reject) => {
+    const keys = [];
+    const req = index.openKeyCursor();
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (!cursor) {
+        resolve(keys);
+        return;
+      }
+      keys.push(cursor.key);
+      cursor.continue();
+    };
+    req.onerror = () => reject(req.error);
+  });
+}
+
 export function deleteDb(name = DB_NAME) {
   return new Promise((resolve, reject) => {
     const req = indexedDB.deleteDatabase(name);

@@ -12,7 +12,7 @@ import { ChangeError, blankForPurge, newChange } from './sync/changes.js';
 import { HaveVector } from './sync/have.js';
 import { recv, tick } from './sync/hlc.js';
 import { applyChange, linkMerges } from './sync/materialise.js';
-import { request, transact } from './db.js';
+import { indexKeys, request, transact } from './db.js';
 
 const LOCK = 'tawthiq-replica';
 const WRITE_STORES = ['kv', 'changes', 'records', 'outbox', 'checkpoints'];
@@ -48,7 +48,7 @@ export class BrowserReplica {
     const { rows, origins, outboxSize } = await transact(vault.db,
       ['records', 'changes', 'outbox'], 'readonly', (s) => ({
         rows: request(s.records.getAll()),
-        origins: request(s.changes.index('origin').getAllKeys()),
+        origins: indexKeys(s.changes.index('origin')),
         outboxSize: request(s.outbox.count()),
       })).then(async (p) => ({ rows: await p.rows, origins: await p.origins,
       outboxSize: await p.outboxSize }));
@@ -168,7 +168,7 @@ export class BrowserReplica {
       held: Promise.all(changes.map((c) => request(s.changes.get(c.op_id)))),
       ofPurged: Promise.all([...purging].map((rid) => request(s.changes.index('record_id').getAll(rid)))),
       ofForgotten: Promise.all(forget.map((rid) => request(s.changes.index('record_id').getAllKeys(rid)))),
-      outboxOps: request(s.outbox.index('op_id').getAllKeys()),
+      outboxOps: indexKeys(s.outbox.index('op_id')),
     })).then(async (p) => ({ held: await p.held, ofPurged: (await p.ofPurged).flat(),
       ofForgotten: (await p.ofForgotten).flat(), outboxOps: new Set(await p.outboxOps) }));
     const held = new Map();
