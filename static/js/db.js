@@ -10,6 +10,8 @@
 //   records     record_id -> {record_id, blob}           (materialised state, sealed)
 //   outbox      auto key (FIFO) -> {op_id, problem}       (problem: sealed server reason)
 //   checkpoints peer -> {peer, hub_seq}
+//   snapshot    chunk number -> sealed [view, ...] (what the list and search need)
+//   dirty       record_id -> true: records written since the snapshot was taken
 
 export const DB_NAME = 'tawthiq';
 
@@ -30,9 +32,15 @@ export const UPGRADES = [
     tx.objectStore('outbox').createIndex('op_id', 'op_id', { unique: true });
     tx.objectStore('changes').createIndex('origin', ['origin_id', 'origin_seq']);
   },
+  // 2 -> 3: a sealed snapshot of the record views in a few large chunks, and the ids of
+  // records changed since it was taken, so unlocking reads tens of values, not 20,000.
+  (db) => {
+    db.createObjectStore('snapshot');
+    db.createObjectStore('dirty');
+  },
 ];
 export const DB_VERSION = UPGRADES.length;
-export const STORES = ['kv', 'changes', 'records', 'outbox', 'checkpoints'];
+export const STORES = ['kv', 'changes', 'records', 'outbox', 'checkpoints', 'snapshot', 'dirty'];
 
 export function request(req) {
   return new Promise((resolve, reject) => {

@@ -181,6 +181,7 @@ export class Engine extends EventTarget {
       author: this.identity.user.id });
     this.index.rebuild(this.replica.states.values());
     this.replica.onChange((ids) => this.onRecordsChanged(ids));
+    this.snapshotSoon();
     this.armLockTimers();
     this.emit('unlocked');
     if (navigator.onLine) {
@@ -208,6 +209,8 @@ export class Engine extends EventTarget {
 
   /** Forget every key and plaintext in memory; the data stays sealed on disk. */
   lock(reason = 'manual') {
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = null;
     if (this.scheduler) this.scheduler.stop();
     this.scheduler = null;
     this.replica = null;
@@ -337,6 +340,17 @@ export class Engine extends EventTarget {
   onRecordsChanged(ids) {
     for (const rid of ids) this.index.update(rid, this.replica.record(rid));
     this.emit('records', { ids });
+    this.snapshotSoon();
+  }
+
+  /** Take a new sealed snapshot of the views when enough changed, in a quiet moment. */
+  snapshotSoon() {
+    if (!this.replica?.snapshotDue || this.snapshotTimer) return;
+    this.snapshotTimer = setTimeout(async () => {
+      this.snapshotTimer = null;
+      const r = this.replica;
+      if (r?.snapshotDue) await r.writeSnapshot().catch(() => {});
+    }, 2000);
   }
 
   teamIds() {
@@ -413,7 +427,7 @@ export class Engine extends EventTarget {
     if (!st) return null;
     return { id, kind: st.kind, values: restValues(st.kind, st.values), conflicts: st.conflicts,
       deleted: st.deleted, delete_conflict: st.delete_conflict, needs_review: st.needs_review,
-      purged: st.purged, updated_at: st.updated_at, state: st };
+      purged: st.purged, updated_at: st.updated_at };
   }
 
   list({ query = '', limit = 200 } = {}) {
@@ -430,8 +444,7 @@ export class Engine extends EventTarget {
 
   async status() {
     const sched = this.scheduler?.state || {};
-    const problems = this.replica ? (await this.replica.pending()).filter((e) => e.problem)
-      .map((e) => ({ op_id: e.change.op_id, record_id: e.change.record_id, ...e.problem })) : [];
+    const problems = this.replica ? await this.replica.problems() : [];
     return {
       phase: await this.phase(),
       pending: this.vault ? await this.pendingCount() : 0,

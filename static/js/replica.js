@@ -13,12 +13,38 @@ import { HaveVector } from './sync/have.js';
 import { recv, tick } from './sync/hlc.js';
 import { applyChange, linkMerges } from './sync/materialise.js';
 import { indexKeys, request, transact } from './db.js';
+import { haystack } from './search.js';
 
 const LOCK = 'tawthiq-replica';
-const WRITE_STORES = ['kv', 'changes', 'records', 'outbox', 'checkpoints'];
+const WRITE_STORES = ['kv', 'changes', 'records', 'outbox', 'checkpoints', 'dirty'];
+const SNAPSHOT_CHUNK = 1000; // views per sealed chunk
+const SNAPSHOT_AFTER = 200; // dirty records before a new snapshot is worth taking
 const aadChange = (opId) => `changes:${opId}`;
 const aadRecord = (rid) => `records:${rid}`;
 const aadProblem = (opId) => `outbox:${opId}`;
+
+/**
+ * What the app keeps of a record in memory while unlocked: the public view (values,
+ * conflicts, flags), its heads, and its search key. The full state (op graph, live
+ * candidates) stays sealed in `records` and is read when a change is applied.
+ */
+export function toView(state) {
+  return {
+    record_id: state.record_id,
+    kind: state.kind,
+    values: state.values,
+    conflicts: state.conflicts,
+    deleted: state.deleted,
+    delete_conflict: state.delete_conflict,
+    needs_review: state.needs_review,
+    merged_into: state.merged_into,
+    merged_from: state.merged_from,
+    purged: state.purged,
+    heads: state.heads,
+    updated_at: state.updated_at,
+    search: haystack(state),
+  };
+}
 
 let chain = Promise.resolve();
 function exclusive(fn) {
@@ -37,28 +63,82 @@ export class BrowserReplica {
     this.have = new HaveVector();
     this.clock = { next_seq: 1, hlc: null };
     this.outboxSize = 0;
+    this.dirtyCount = 0;
     this.originCounts = new Map(); // origin -> changes held (for the repair digest)
     this.listeners = new Set();
     this.now = () => Date.now();
   }
 
-  /** Decrypt every record into memory (the unlock step) and rebuild the have-vector. */
+  /**
+   * The unlock step: record views into memory from the sealed snapshot plus the records
+   * written since (or from every record row when there is no snapshot yet), and the
+   * have-vector from the plaintext origin index.
+   */
   static async load(vault, identity) {
     const r = new BrowserReplica(vault, identity);
-    const { rows, origins, outboxSize } = await transact(vault.db,
-      ['records', 'changes', 'outbox'], 'readonly', (s) => ({
-        rows: request(s.records.getAll()),
+    const got = await transact(vault.db, ['snapshot', 'changes', 'outbox', 'dirty', 'kv'],
+      'readonly', (s) => ({
+        chunks: request(s.snapshot.getAll()),
+        meta: request(s.kv.get('snapshot')),
+        dirty: request(s.dirty.getAllKeys()),
         origins: indexKeys(s.changes.index('origin')),
         outboxSize: request(s.outbox.count()),
-      })).then(async (p) => ({ rows: await p.rows, origins: await p.origins,
-      outboxSize: await p.outboxSize }));
-    const states = await Promise.all(rows.map((row) => vault.unseal(row.blob, aadRecord(row.record_id))));
-    for (const st of states) r.states.set(st.record_id, st);
+      }));
+    const [chunks, meta, dirty, origins, outboxSize] = await Promise.all([got.chunks, got.meta,
+      got.dirty, got.origins, got.outboxSize]);
+    if (meta && chunks.length === meta.chunks) {
+      const parts = await Promise.all(chunks.map((blob, i) => vault.unseal(blob,
+        `snapshot:${meta.generation}:${i}`)));
+      for (const part of parts) for (const view of part) r.states.set(view.record_id, view);
+      const fresh = await r.readStates(dirty);
+      for (const [rid, st] of fresh) {
+        if (st) r.states.set(rid, toView(st));
+        else r.states.delete(rid);
+      }
+      r.dirtyCount = dirty.length;
+    } else {
+      const rows = await transact(vault.db, ['records'], 'readonly', (s) => request(s.records.getAll()));
+      const states = await Promise.all(rows.map((row) => vault.unseal(row.blob, aadRecord(row.record_id))));
+      for (const st of states) r.states.set(st.record_id, toView(st));
+      r.dirtyCount = states.length ? Infinity : 0;
+    }
     // The index keys are [origin_id, origin_seq]; reading them needs no decryption.
     for (const key of origins) r.countChange(key[0], key[1]);
     r.clock = (await vault.getSealed('clock')) || r.clock;
     r.outboxSize = outboxSize;
     return r;
+  }
+
+  /** Whether enough has changed since the snapshot to take a new one. */
+  get snapshotDue() {
+    return this.dirtyCount >= SNAPSHOT_AFTER;
+  }
+
+  /** Seal every view into a new snapshot and clear the dirty list, in one transaction. */
+  writeSnapshot() {
+    return exclusive(async () => {
+      const v = this.vault;
+      // Another tab may have written since this one read: refresh what is dirty first.
+      const dirty = await transact(v.db, ['dirty'], 'readonly', (s) => request(s.dirty.getAllKeys()));
+      for (const [rid, st] of await this.readStates(dirty)) {
+        if (st) this.states.set(rid, toView(st));
+        else this.states.delete(rid);
+      }
+      const views = [...this.states.values()];
+      const generation = crypto.randomUUID();
+      const blobs = [];
+      for (let i = 0; i * SNAPSHOT_CHUNK < views.length || i === 0; i++) {
+        blobs.push(await v.seal(views.slice(i * SNAPSHOT_CHUNK, (i + 1) * SNAPSHOT_CHUNK),
+          `snapshot:${generation}:${i}`));
+      }
+      await transact(v.db, ['snapshot', 'dirty', 'kv'], 'readwrite', (s) => {
+        s.snapshot.clear();
+        blobs.forEach((blob, i) => s.snapshot.put(blob, i));
+        s.kv.put({ generation, chunks: blobs.length, records: views.length }, 'snapshot');
+        s.dirty.clear();
+      });
+      this.dirtyCount = 0;
+    });
   }
 
   onChange(fn) {
@@ -76,7 +156,7 @@ export class BrowserReplica {
     return this.states.get(recordId) || null;
   }
 
-  /** Every record held, merge links filled in. */
+  /** Every record view held, merge links filled in. */
   records() {
     return linkMerges(Object.fromEntries(this.states));
   }
@@ -237,14 +317,16 @@ export class BrowserReplica {
         }
       }
       for (const rid of forget) s.records.delete(rid);
+      for (const rid of [...touched, ...forget]) s.dirty.put(true, rid);
       for (const op of forgottenOps) s.changes.delete(op);
       if (checkpoint) s.checkpoints.put({ peer: checkpoint.peer, hub_seq: checkpoint.hubSeq });
       s.kv.put(clockBlob, 'clock');
     });
     // Committed: now memory follows.
     for (const row of changeRows) if (!held.has(row.op_id)) this.countChange(row.origin_id, row.origin_seq);
-    for (const rid of touched) this.states.set(rid, states.get(rid));
+    for (const rid of touched) this.states.set(rid, toView(states.get(rid)));
     for (const rid of forget) this.states.delete(rid);
+    this.dirtyCount += touched.size + forget.length;
     this.clock = clock;
     this.outboxSize += added;
     if (touched.size || forget.length) this.emit([...touched, ...forget]);
@@ -309,6 +391,20 @@ export class BrowserReplica {
       this.emit([]);
       return { sent: done.length, problems: problems.length };
     });
+  }
+
+  /** The refused entries only (cheap: the others are not decrypted). */
+  async problems() {
+    const v = this.vault;
+    const all = await transact(v.db, ['outbox'], 'readonly', (s) => request(s.outbox.getAll()));
+    const entries = all.filter((e) => e.problem);
+    const rows = await transact(v.db, ['changes'], 'readonly',
+      (s) => Promise.all(entries.map((e) => request(s.changes.get(e.op_id)))));
+    return Promise.all(entries.map(async (e, i) => {
+      const change = await v.unseal(rows[i].blob, aadChange(e.op_id));
+      return { op_id: e.op_id, record_id: change.record_id,
+        ...(await v.unseal(e.problem, aadProblem(e.op_id))) };
+    }));
   }
 
   async outboxCount() {

@@ -7,7 +7,8 @@ import { isVisible } from './sync/materialise.js';
 const NAME_FIELDS = ['full_name', 'full_name_latin', 'given_name', 'father_name', 'family_name',
   'mother_name', 'item_name', 'requesting_org'];
 
-function haystack(state) {
+/** The normalised name forms of a record, "|form|form|" (computed once per change). */
+export function haystack(state) {
   const v = state.values || {};
   const names = NAME_FIELDS.map((f) => v[f]).filter((x) => typeof x === 'string' && x);
   for (const e of v.alternate_names || []) if (e && typeof e.value === 'string') names.push(e.value);
@@ -25,14 +26,15 @@ export class SearchIndex {
     this.keys = new Map();
   }
 
-  rebuild(states) {
+  /** From record views, which carry their precomputed `search` key. */
+  rebuild(views) {
     this.keys = new Map();
-    for (const st of states) this.update(st.record_id, st);
+    for (const v of views) this.update(v.record_id, v);
   }
 
-  update(recordId, state) {
-    if (!state || !isVisible(state)) this.keys.delete(recordId);
-    else this.keys.set(recordId, haystack(state));
+  update(recordId, view) {
+    if (!view || !isVisible(view)) this.keys.delete(recordId);
+    else this.keys.set(recordId, view.search ?? haystack(view));
   }
 
   /** Record ids whose names contain the query, exact name matches first. */

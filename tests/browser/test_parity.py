@@ -181,6 +181,7 @@ def test_indexeddb_upgrades_step_by_step(page: Any) -> None:
             return {version: m.DB_VERSION, stores, got};
         }"""
     )
-    assert out["version"] == 2
-    assert out["stores"] == ["changes", "checkpoints", "kv", "outbox", "records"]
+    assert out["version"] == 3
+    assert out["stores"] == ["changes", "checkpoints", "dirty", "kv", "outbox", "records",
+                             "snapshot"]
     assert out["got"] == [{"op_id": "op-1", "problem": None}, [["o", 1]]]

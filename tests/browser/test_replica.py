@@ -36,6 +36,14 @@ SCRIPT = """async ([hubChanges, collision]) => {
   out.checkpoint = await r.checkpoint('hub');
   out.outbox = (await r.pending()).map((e) => e.change.origin_seq);
   out.digest = await r.digest();
+  // A snapshot plus what changed after it gives the same views as reading every row.
+  await r.writeSnapshot();
+  await r.write('rec-mine', 'casualty', 'patch', { full_name: 'ليلى أحمد' });
+  const before = JSON.stringify([...r.states.entries()].sort());
+  r = await BrowserReplica.load(vault, who);
+  out.snapshotSame = JSON.stringify([...r.states.entries()].sort()) === before;
+  out.dirtyAfterSnapshot = r.dirtyCount;
+  out.outbox = (await r.pending()).map((e) => e.change.origin_seq);
   // A purged record's stored changes are blanked at rest too.
   const rows = await transact(vault.db, ['changes'], 'readonly',
     (s) => request(s.changes.index('record_id').getAll('rec-hub')));
@@ -84,10 +92,12 @@ def test_replica_bookkeeping(page: Any) -> None:
     assert out["have"] == {"dev-hub": 3, "web-test": 2}
     assert out["haveAfterReload"] == out["have"]
     assert out["checkpoint"] == 7
-    assert out["outbox"] == [1, 2]
+    assert out["outbox"] == [1, 2, 3]
+    assert out["snapshotSame"] is True
+    assert out["dirtyAfterSnapshot"] == 1
     assert out["purgedRows"] == [False, True, True]  # the purge itself keeps its reason
     assert out["afterForget"]["records"] == 0
-    assert out["afterForget"]["outbox"] == 2
+    assert out["afterForget"]["outbox"] == 3
     assert out["afterForget"]["pending"][0] == out["mine"]
     assert out["collision"] == "op_id"
     assert out["checkpointAfter"] == 7
