@@ -15,13 +15,18 @@ ui.start().catch((exc) => {
   document.getElementById('root').textContent = `Tawthiq could not start: ${exc.message}`;
 });
 
+let updateAccepted = false;
+
 function offerUpdate(reg) {
   const bar = document.getElementById('update');
   bar.replaceChildren();
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = t(ui.lang, 'update_now');
-  button.addEventListener('click', () => reg.waiting?.postMessage({ type: 'skip-waiting' }));
+  button.addEventListener('click', () => {
+    updateAccepted = true;
+    reg.waiting?.postMessage({ type: 'skip-waiting' });
+  });
   bar.append(t(ui.lang, 'update_ready'), ' ', button);
   bar.hidden = false;
 }
@@ -38,11 +43,10 @@ async function registerServiceWorker() {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(reg);
     });
   });
-  let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     // Only an update the user accepted reloads; the first install just takes control.
-    if (hadController && !reloading) {
-      reloading = true;
+    if (updateAccepted) {
+      updateAccepted = false;
       location.reload();
     }
   });

@@ -81,11 +81,11 @@ export class BrowserReplica {
         chunks: request(s.snapshot.getAll()),
         meta: request(s.kv.get('snapshot')),
         dirty: request(s.dirty.getAllKeys()),
-        origins: indexKeys(s.changes.index('origin')),
+        have: request(s.kv.get('have')),
         outboxSize: request(s.outbox.count()),
       }));
-    const [chunks, meta, dirty, origins, outboxSize] = await Promise.all([got.chunks, got.meta,
-      got.dirty, got.origins, got.outboxSize]);
+    const [chunks, meta, dirty, haveBlob, outboxSize] = await Promise.all([got.chunks, got.meta,
+      got.dirty, got.have, got.outboxSize]);
     if (meta && chunks.length === meta.chunks) {
       const parts = await Promise.all(chunks.map((blob, i) => vault.unseal(blob,
         `snapshot:${meta.generation}:${i}`)));
@@ -102,8 +102,16 @@ export class BrowserReplica {
       for (const st of states) r.states.set(st.record_id, toView(st));
       r.dirtyCount = states.length ? Infinity : 0;
     }
-    // The index keys are [origin_id, origin_seq]; reading them needs no decryption.
-    for (const key of origins) r.countChange(key[0], key[1]);
+    if (haveBlob) {
+      const saved = await vault.unseal(haveBlob, 'kv:have');
+      r.have = HaveVector.fromJSON(saved.have);
+      r.originCounts = new Map(Object.entries(saved.counts));
+    } else {
+      // No saved vector (older database): rebuild it from the plaintext origin index.
+      const origins = await transact(vault.db, ['changes'], 'readonly',
+        (s) => indexKeys(s.changes.index('origin')));
+      for (const key of origins) r.countChange(key[0], key[1]);
+    }
     r.clock = (await vault.getSealed('clock')) || r.clock;
     r.outboxSize = outboxSize;
     return r;
@@ -248,7 +256,7 @@ export class BrowserReplica {
       held: Promise.all(changes.map((c) => request(s.changes.get(c.op_id)))),
       ofPurged: Promise.all([...purging].map((rid) => request(s.changes.index('record_id').getAll(rid)))),
       ofForgotten: Promise.all(forget.map((rid) => request(s.changes.index('record_id').getAllKeys(rid)))),
-      outboxOps: indexKeys(s.outbox.index('op_id')),
+      outboxOps: forget.length ? indexKeys(s.outbox.index('op_id')) : [],
     })).then(async (p) => ({ held: await p.held, ofPurged: (await p.ofPurged).flat(),
       ofForgotten: (await p.ofForgotten).flat(), outboxOps: new Set(await p.outboxOps) }));
     const held = new Map();
@@ -305,6 +313,17 @@ export class BrowserReplica {
     const recordRows = await Promise.all([...touched].map(async (rid) => ({
       record_id: rid, blob: await v.seal(states.get(rid), aadRecord(rid)) })));
     const clockBlob = await v.seal(clock, 'kv:clock');
+    // Start from the stored vector (another tab may have added to it), else from memory.
+    const saved = await v.getSealed('have');
+    const have = saved ? HaveVector.fromJSON(saved.have) : this.have.clone();
+    const counts = saved ? new Map(Object.entries(saved.counts)) : new Map(this.originCounts);
+    for (const row of changeRows) {
+      if (held.has(row.op_id)) continue;
+      have.add(row.origin_id, row.origin_seq);
+      counts.set(row.origin_id, (counts.get(row.origin_id) || 0) + 1);
+    }
+    const haveBlob = changeRows.length
+      ? await v.seal({ have: have.toJSON(), counts: Object.fromEntries(counts) }, 'kv:have') : null;
     const forgottenOps = pre.ofForgotten.filter((op) => !pre.outboxOps.has(op));
     let added = 0;
     await transact(v.db, WRITE_STORES, 'readwrite', (s) => {
@@ -321,9 +340,11 @@ export class BrowserReplica {
       for (const op of forgottenOps) s.changes.delete(op);
       if (checkpoint) s.checkpoints.put({ peer: checkpoint.peer, hub_seq: checkpoint.hubSeq });
       s.kv.put(clockBlob, 'clock');
+      if (haveBlob) s.kv.put(haveBlob, 'have');
     });
     // Committed: now memory follows.
-    for (const row of changeRows) if (!held.has(row.op_id)) this.countChange(row.origin_id, row.origin_seq);
+    this.have = have;
+    this.originCounts = counts;
     for (const rid of touched) this.states.set(rid, toView(states.get(rid)));
     for (const rid of forget) this.states.delete(rid);
     this.dirtyCount += touched.size + forget.length;

@@ -20,6 +20,23 @@ export class HaveVector {
     this.contiguous.set(originId, top);
   }
 
+  clone() {
+    return HaveVector.fromJSON(this.toJSON());
+  }
+
+  toJSON() {
+    const above = {};
+    for (const [o, set] of this.above) if (set.size) above[o] = [...set];
+    return { contiguous: Object.fromEntries(this.contiguous), above };
+  }
+
+  static fromJSON(d) {
+    const h = new HaveVector();
+    for (const [o, n] of Object.entries(d.contiguous || {})) h.contiguous.set(o, n);
+    for (const [o, seqs] of Object.entries(d.above || {})) h.above.set(o, new Set(seqs));
+    return h;
+  }
+
   /** {origin_id: highest contiguous seq}; origins with a gap at 1 show 0. */
   vector() {
     const origins = new Set(this.contiguous.keys());
