@@ -63,21 +63,30 @@ export async function openVault(vault, passphrase) {
   }
 }
 
+async function through(bytes, stream) {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream))
+    .arrayBuffer());
+}
+
 /**
  * Encrypt a JSON value under the data key. `aad` binds the blob to its place (store and
- * key), so a blob cannot be moved to another record unnoticed.
+ * key), so a blob cannot be moved to another record unnoticed. `compress` gzips the
+ * plaintext first (big values: fewer bytes to read back and decrypt).
  */
-export async function seal(key, value, aad) {
+export async function seal(key, value, aad, { compress = false } = {}) {
   const iv = randomBytes(12);
+  let pt = encoder.encode(JSON.stringify(value));
+  if (compress) pt = await through(pt, new CompressionStream('gzip'));
   const ct = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(aad) },
-    key, encoder.encode(JSON.stringify(value)));
-  return { iv, ct: new Uint8Array(ct) };
+    key, pt);
+  return compress ? { iv, ct: new Uint8Array(ct), z: 1 } : { iv, ct: new Uint8Array(ct) };
 }
 
 /** Decrypt a blob made by seal() with the same aad. */
 export async function unseal(key, blob, aad) {
-  const pt = await subtle.decrypt({ name: 'AES-GCM', iv: blob.iv,
-    additionalData: encoder.encode(aad) }, key, blob.ct);
+  let pt = new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: blob.iv,
+    additionalData: encoder.encode(aad) }, key, blob.ct));
+  if (blob.z) pt = await through(pt, new DecompressionStream('gzip'));
   return JSON.parse(decoder.decode(pt));
 }
 

@@ -444,11 +444,10 @@ export class Engine extends EventTarget {
 
   async status() {
     const sched = this.scheduler?.state || {};
-    const problems = this.replica ? await this.replica.problems() : [];
     return {
       phase: await this.phase(),
       pending: this.vault ? await this.pendingCount() : 0,
-      problems,
+      refused: this.replica ? this.replica.refused : 0,
       online: navigator.onLine,
       registered: Boolean(this.identity?.device?.token),
       syncing: Boolean(sched.syncing),
@@ -459,6 +458,11 @@ export class Engine extends EventTarget {
   }
 
   /** "Sync now": also re-sends changes the hub refused before (it may accept them now). */
+  /** The changes the hub refused, with its reasons (decrypted on demand). */
+  refusedChanges() {
+    return this.replica ? this.replica.problems() : Promise.resolve([]);
+  }
+
   syncNow() {
     return this.scheduler ? this.scheduler.now('manual') : Promise.resolve();
   }

@@ -64,6 +64,7 @@ export class BrowserReplica {
     this.clock = { next_seq: 1, hlc: null };
     this.outboxSize = 0;
     this.dirtyCount = 0;
+    this.refused = 0; // outbox entries the hub refused (parked, id_collision)
     this.originCounts = new Map(); // origin -> changes held (for the repair digest)
     this.listeners = new Set();
     this.now = () => Date.now();
@@ -114,12 +115,15 @@ export class BrowserReplica {
     }
     r.clock = (await vault.getSealed('clock')) || r.clock;
     r.outboxSize = outboxSize;
+    r.refused = outboxSize ? (await transact(vault.db, ['outbox'], 'readonly',
+      (s) => request(s.outbox.getAll()))).filter((e) => e.problem).length : 0;
     return r;
   }
 
-  /** Whether enough has changed since the snapshot to take a new one. */
+  /** Whether enough has changed since the snapshot to take a new one (a tenth of the
+   * records, at least 200: a big pull does not rewrite the snapshot after every page). */
   get snapshotDue() {
-    return this.dirtyCount >= SNAPSHOT_AFTER;
+    return this.dirtyCount >= Math.max(SNAPSHOT_AFTER, this.states.size / 10);
   }
 
   /** Seal every view into a new snapshot and clear the dirty list, in one transaction. */
@@ -137,7 +141,7 @@ export class BrowserReplica {
       const blobs = [];
       for (let i = 0; i * SNAPSHOT_CHUNK < views.length || i === 0; i++) {
         blobs.push(await v.seal(views.slice(i * SNAPSHOT_CHUNK, (i + 1) * SNAPSHOT_CHUNK),
-          `snapshot:${generation}:${i}`));
+          `snapshot:${generation}:${i}`, { compress: true }));
       }
       await transact(v.db, ['snapshot', 'dirty', 'kv'], 'readwrite', (s) => {
         s.snapshot.clear();
@@ -398,8 +402,11 @@ export class BrowserReplica {
       for (const r of results) {
         const e = byOp.get(r.op_id);
         if (!e) continue;
-        if (r.status === 'accepted' || r.status === 'duplicate') done.push(e.key);
-        else {
+        if (r.status === 'accepted' || r.status === 'duplicate') {
+          done.push(e.key);
+          if (e.problem) this.refused -= 1;
+        } else {
+          if (!e.problem) this.refused += 1;
           problems.push({ key: e.key, op_id: r.op_id, problem: await this.vault.seal(
             { status: r.status, reason: r.reason || '', at: Date.now() }, aadProblem(r.op_id)) });
         }

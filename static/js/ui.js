@@ -224,6 +224,8 @@ export class Ui {
       h('section', { class: 'status', id: 'status' },
         h('span', { id: 'pending', 'data-count': '' }),
         h('span', { id: 'sync-state' }),
+        h('details', { id: 'refused', hidden: true, ontoggle: (e) => this.showRefused(e.target) },
+          h('summary', {}), h('ul', {})),
         h('button', { type: 'button', id: 'sync-now', onclick: () => this.engine.syncNow() }, this.tr('sync_now')),
         h('button', { type: 'button', id: 'lock', onclick: () => this.engine.lock() }, this.tr('lock')),
         h('button', { type: 'button', id: 'logout', onclick: () => this.engine.logout() }, this.tr('logout')),
@@ -271,7 +273,17 @@ export class Ui {
     else if (s.lastError) state = this.tr('sync_failed', { e: s.lastError.code });
     else if (s.lastOkAt) state = this.tr('last_sync', { t: new Date(s.lastOkAt).toLocaleTimeString(this.lang) });
     box.querySelector('#sync-state').textContent = state;
-    box.dataset.problems = String(s.problems.length);
+    box.dataset.refused = String(s.refused);
+    const refused = box.querySelector('#refused');
+    refused.hidden = !s.refused;
+    refused.querySelector('summary').textContent = `${this.tr('rejected')}: ${s.refused}`;
+  }
+
+  async showRefused(details) {
+    if (!details.open) return;
+    const items = await this.engine.refusedChanges();
+    details.querySelector('ul').replaceChildren(...items.map((p) => h('li', {},
+      h('bdi', { text: `${p.status}: ${p.reason}` }))));
   }
 
   refreshList() {

@@ -102,8 +102,8 @@ export class Vault {
 
   // -- sealed values -------------------------------------------------------------------
 
-  seal(value, aad) {
-    return seal(this.requireKey(), value, aad);
+  seal(value, aad, options) {
+    return seal(this.requireKey(), value, aad, options);
   }
 
   unseal(blob, aad) {

@@ -48,3 +48,31 @@ def test_offline_life(devices: Any, live: Hub) -> None:
         assert on_hub[rid]["kind"] == view["kind"]
         assert on_hub[rid]["values"] == view["values"], rid
     assert {r["kind"] for r in on_hub.values()} == set(KINDS)
+
+
+def test_refused_change_stays_with_the_hubs_reason(devices: Any, live: Hub) -> None:
+    """A change the hub parks stays queued with the reason; the others go through."""
+    user = live.user(live.team())
+    phone = devices(user)
+    phone.setup()
+    phone.context.set_offline(True)
+    bad = phone.eval(
+        "() => tawthiq.createRecord('casualty', {full_name: 'خطأ', sex: 'male',"
+        " outcome: 'killed', civilian_status: 'civilian', cause: 'not_a_cause'})"
+    )
+    good = phone.eval(
+        "() => tawthiq.createRecord('incident', {event_type: 'shelling_artillery_missile'})"
+    )
+    phone.context.set_offline(False)
+    phone.page.wait_for_function("() => tawthiq.replica.refused === 1")
+    status = phone.status()
+    assert status["pending"] == 1 and status["refused"] == 1
+    refused = phone.eval("() => tawthiq.refusedChanges()")
+    assert [r["record_id"] for r in refused] == [bad]
+    assert refused[0]["status"] == "parked" and "cause" in refused[0]["reason"]
+    held = live.records(user)
+    assert good in held and bad not in held
+    phone.page.click("#refused summary")
+    phone.page.wait_for_selector("#refused li")
+    phone.sync()  # "Sync now" sends it again: still refused, still kept
+    assert phone.status()["pending"] == 1
