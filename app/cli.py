@@ -108,6 +108,47 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
     click.echo(f"Database downgraded to {revision}.")
 
 
+@db.command("rebuild-records")
+@click.option(
+    "--shuffle-seed",
+    type=int,
+    default=None,
+    help="Apply each record's changes in a random order from this seed (a check).",
+)
+@click.pass_context
+def db_rebuild_records(ctx: click.Context, shuffle_seed: int | None) -> None:
+    """Drop the records cache and rebuild it from the change log."""
+    from app.services.rebuild import rebuild_records
+
+    with _app(ctx).app_context():
+        count = rebuild_records(shuffle_seed=shuffle_seed)
+    click.echo(f"Rebuilt {count} records from the change log.")
+
+
+# --- demo data -------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load the Homs demo data set (teams, users, records, conflicts); safe to repeat."""
+    from app.services import demo as demo_data
+
+    with _app(ctx).app_context():
+        report = _run(lambda _actor: demo_data.load_demo(), None)
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Users:")
+    for spec in report.users:
+        password = report.passwords.get(spec.username)
+        shown = (
+            f"one-time password (shown once): {password}"
+            if password
+            else "already existed (tawthiq user reset-password gives a new password)"
+        )
+        click.echo(f"  {spec.username}  {spec.role}, {spec.display_name}: {shown}")
+
+
 # --- teams and users -------------------------------------------------------------------
 
 

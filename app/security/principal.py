@@ -66,7 +66,14 @@ def _load_session() -> Principal | None:
         return None
     # Refresh at most once a minute: an update per request would serialise readers on SQLite.
     if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
+        # A write: on SQLite it must start as one (a read transaction cannot be upgraded
+        # while devices push). The refresh is best effort; the session stays valid.
+        from app.database import begin_write
+
+        begin_write()
+        db.session.execute(
+            sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
         db.session.commit()
     return Principal(user=user, via="session", session=row)
 

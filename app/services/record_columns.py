@@ -95,6 +95,9 @@ def record_name_tokens(state: RecordState) -> set[str]:
         return set()
     values = state.values
     texts = [values.get(f) for f in NAME_FIELDS]
+    # Every candidate of a name in conflict is searchable, not only the provisional winner:
+    # a coordinator must find the record by either spelling.
+    texts += [c.value for f in NAME_FIELDS for c in state.conflicts.get(f, [])]
     texts += [
         e.get("value") if isinstance(e, dict) else e for e in values.get("alternate_names") or []
     ]

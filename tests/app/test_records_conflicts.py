@@ -105,3 +105,11 @@ def test_rebuild_from_shuffled_changes_gives_equal_records(coordinator, team):
     for seed in (1, 2, 3):
         assert rebuild_records(shuffle_seed=seed) == len(before)
         assert snapshot() == before
+
+
+def test_both_spellings_of_a_conflicted_name_are_searchable(coordinator, team):
+    """While a name is in conflict, either candidate spelling finds the record."""
+    rid = _conflicted_casualty(coordinator, team)
+    for q in ("الحمصي", "بن أحمد", "محمد"):
+        found = coordinator.get("/api/v1/records", query_string={"q": q}).get_json()["records"]
+        assert rid in [r["id"] for r in found], q
