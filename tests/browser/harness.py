@@ -79,8 +79,7 @@ class Hub:
 
     def records(self, user: dict[str, Any]) -> dict[str, Any]:
         """Every record the user may read, by id (through the REST API)."""
-        # The session made with the user (a fresh login here can meet a server bug on
-        # SQLite while the device syncs: see docs/offline-app.md, "Server notes").
+        # The session made with the user: no extra login (and password hash) per call.
         s = user["api"]
         out: dict[str, Any] = {}
         url = f"{self.url}/api/v1/records?per_page=100"
