@@ -268,10 +268,13 @@ export class BrowserReplica {
     for (const row of pre.ofPurged) held.set(row.op_id, row);
     // Local writes were applied by writeMany already; received ones are applied here.
     const states = given || await this.readStates(ids);
+    // Purges held before this batch (local writes come with states already applied).
+    const batchOps = new Set(local ? changes.map((c) => c.op_id) : []);
     const purgeOf = new Map();
     for (const [rid, st] of states) {
       if (!st) continue;
-      const purges = Object.entries(st.ops).filter(([, i]) => i.action === 'purge').map(([op]) => op).sort();
+      const purges = Object.entries(st.ops).filter(([op, i]) => i.action === 'purge'
+        && !batchOps.has(op)).map(([op]) => op).sort();
       if (purges.length) purgeOf.set(rid, purges[0]);
     }
     const toStore = new Map(); // op_id -> change to (re)write

@@ -105,7 +105,7 @@ export class SyncClient {
       access_epoch: meta.access_epoch ?? null,
     });
     // The hub's clock only nudges ours forward: a hub far behind changes nothing.
-    await r.seeClock(tick(null, info.clock, 'hub'));
+    if (Number.isInteger(info.clock)) await r.seeClock(tick(null, info.clock, 'hub'));
     const wipeAfter = info.wipe_after_failed_unlocks ?? info.limits?.wipe_after_failed_unlocks;
     if (Number.isInteger(wipeAfter) && this.onPolicy) await this.onPolicy({ wipe_after_failed_unlocks: wipeAfter });
     const peer = info.hub_id || 'hub';

@@ -102,3 +102,25 @@ def test_replica_bookkeeping(page: Any) -> None:
     assert out["collision"] == "op_id"
     assert out["checkpointAfter"] == 7
     assert len(out["digest"]) == 64
+
+
+def test_a_local_purge_blanks_the_stored_changes(page: Any) -> None:
+    out = page.evaluate("""async () => {
+      const { Vault } = await import('/static/js/vault.js');
+      const { BrowserReplica } = await import('/static/js/replica.js');
+      const { deleteDb, transact, request } = await import('/static/js/db.js');
+      const name = 'tawthiq-purge-test';
+      await deleteDb(name);
+      const vault = await Vault.open({ name });
+      await vault.create('a passphrase for tests');
+      const r = await BrowserReplica.load(vault, { originId: 'web-p', author: 'coord-1' });
+      await r.write('rec-p', 'casualty', 'create', { full_name: 'سر' });
+      await r.write('rec-p', 'casualty', 'purge', { reason: 'erasure request' });
+      const rows = await transact(vault.db, ['changes'], 'readonly',
+        (s) => request(s.changes.index('record_id').getAll('rec-p')));
+      const view = r.record('rec-p');
+      vault.close();
+      await deleteDb(name);
+      return { purged: rows.map((x) => x.purged).sort(), values: view.values, flag: view.purged };
+    }""")
+    assert out == {"purged": [False, True], "values": {}, "flag": True}
