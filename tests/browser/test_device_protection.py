@@ -158,8 +158,10 @@ def test_locks_when_idle_and_when_hidden(devices: Any, live: Hub) -> None:
     phone.eval("() => tawthiq.setLockTimes({idleMs: 300})")
     phone.page.wait_for_selector("#unlock-form")
     assert phone.eval("() => tawthiq.replica === null && tawthiq.vault.key === null")
-    phone.unlock()
+    # The policy is plain settings: it can change while locked (so the unlock below does
+    # not race a 300 ms idle timer on a busy machine).
     phone.eval("() => tawthiq.setLockTimes({idleMs: 600000, hiddenMs: 200})")
+    phone.unlock()
     phone.eval("""() => {
         Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
         document.dispatchEvent(new Event('visibilitychange'));
