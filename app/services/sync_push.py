@@ -246,7 +246,6 @@ def push(
                 db.session.scalar(
                     sa.select(ParkedChange.id).where(
                         ParkedChange.op_id == parked.op_id,
-                        ParkedChange.body == parked.body,
                         ParkedChange.resolved_at.is_(None),
                     )
                 )
