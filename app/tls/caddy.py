@@ -123,7 +123,7 @@ def start_caddy(hub: HubTls, log_path: Path) -> subprocess.Popen[bytes]:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - before any thread starts
+            preexec_fn=_die_with_parent,  # before any thread of ours starts
         )
 
 
