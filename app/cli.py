@@ -451,7 +451,7 @@ def hub_setup(
     """Make (or reuse) this hub's certificate authority and issue its HTTPS certificate."""
     from app.tls import authority, caddy
 
-    data_dir = Path(_app(ctx).config["DATA_DIR"])
+    data_dir = _data_dir(ctx)
     try:
         result = authority.setup(data_dir, name, _split(addresses), detect=not no_detect)
     except authority.TlsError as exc:
@@ -466,13 +466,21 @@ def hub_rotate_cert(ctx: click.Context) -> None:
     """Issue a new HTTPS certificate from the same authority (phones need do nothing)."""
     from app.tls import authority
 
-    data_dir = Path(_app(ctx).config["DATA_DIR"])
+    data_dir = _data_dir(ctx)
     try:
         result = authority.rotate(data_dir)
     except authority.TlsError as exc:
         raise click.ClickException(str(exc)) from exc
     _print_tls(result, "kept (the same as before)")
     click.echo("Restart `tawthiq serve --tls` for the front to use the new certificate.")
+
+
+def _data_dir(ctx: click.Context) -> Path:
+    """The data folder, without building the app (no database needed for TLS files)."""
+    from app.config import data_dir_from_env
+
+    given = (ctx.ensure_object(dict).get("config") or {}).get("DATA_DIR")
+    return Path(given) if given else data_dir_from_env()
 
 
 def _print_tls(result: Any, ca_state: str) -> None:

@@ -90,6 +90,7 @@ TRUST_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>توثيق: الوثوق بهذا الخادم · Tawthiq: trust this hub</title>
 <link rel="stylesheet" href="/trust/trust.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <main>
