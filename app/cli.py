@@ -444,16 +444,35 @@ def hub_id(ctx: click.Context, export_to: str | None) -> None:
     help="A LAN address phones use (repeatable; this machine's are found too).",
 )
 @click.option("--no-detect", is_flag=True, help="Use only --address, not the detected ones.")
+@click.option(
+    "--forget-addresses",
+    is_flag=True,
+    help="Drop the addresses of the previous certificate (kept by default).",
+)
 @click.pass_context
 def hub_setup(
-    ctx: click.Context, name: str | None, addresses: tuple[str, ...], no_detect: bool
+    ctx: click.Context,
+    name: str | None,
+    addresses: tuple[str, ...],
+    no_detect: bool,
+    forget_addresses: bool,
 ) -> None:
-    """Make (or reuse) this hub's certificate authority and issue its HTTPS certificate."""
+    """Make (or reuse) this hub's certificate authority and issue its HTTPS certificate.
+
+    Safe to run again (e.g. when the laptop's address changed): the authority is kept,
+    so phones need do nothing; only the server certificate is issued anew.
+    """
     from app.tls import authority, caddy
 
     data_dir = _data_dir(ctx)
     try:
-        result = authority.setup(data_dir, name, _split(addresses), detect=not no_detect)
+        result = authority.setup(
+            data_dir,
+            name,
+            _split(addresses),
+            detect=not no_detect,
+            keep_previous=not forget_addresses,
+        )
     except authority.TlsError as exc:
         raise click.ClickException(str(exc)) from exc
     caddy.write_caddyfile(result.hub, caddy.FrontConfig())

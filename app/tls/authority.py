@@ -357,9 +357,18 @@ def read_hub(data_dir: Path) -> HubTls | None:
 
 
 def setup(
-    data_dir: Path, name: str | None, addresses: list[str], detect: bool = True
+    data_dir: Path,
+    name: str | None,
+    addresses: list[str],
+    detect: bool = True,
+    keep_previous: bool = True,
 ) -> SetupResult:
-    """Create or reuse the authority and issue the server certificate for name + addresses."""
+    """Create or reuse the authority and issue the server certificate for name + addresses.
+
+    The addresses are those given, those detected (unless `detect` is off) and, unless
+    `keep_previous` is off, those of the previous certificate: a phone that knows the hub
+    by an old address keeps working when the laptop's address changes and setup runs again.
+    """
     directory = tls_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
@@ -368,6 +377,8 @@ def setup(
     wanted = [str(check_address(a)) for a in addresses]
     if detect:
         wanted += detect_addresses()
+    if keep_previous and previous is not None:
+        wanted += previous.addresses
     unique = list(dict.fromkeys(wanted))
     created = False
     if (directory / CA_KEY).exists():

@@ -100,9 +100,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    # Ctrl-C in a terminal reaches the whole process group: let tawthiq stop caddy.
-    with contextlib.suppress(Exception):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def start_caddy(hub: HubTls, log_path: Path) -> subprocess.Popen[bytes]:
@@ -124,6 +121,9 @@ def start_caddy(hub: HubTls, log_path: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,  # before any thread of ours starts
+            # Its own process group: Ctrl-C in the terminal reaches tawthiq only, which
+            # then stops caddy after waitress (caddy would otherwise quit first).
+            start_new_session=True,
         )
 
 
