@@ -427,3 +427,15 @@ def test_nss_trusted_authority(pw: Any, hub1: Hub, tmp_path: Path) -> None:
         assert page.evaluate("() => isSecureContext")
     finally:
         b.close()
+
+
+def test_setup_refuses_what_the_authority_must_not_vouch_for(tmp_path: Path) -> None:
+    """A public address is refused; a new name for an existing authority is refused."""
+    with pytest.raises(authority.TlsError, match="private or loopback"):
+        authority.setup(tmp_path, NAME, ["8.8.8.8"], detect=False)
+    first = authority.setup(tmp_path, NAME, [LAN], detect=False)
+    again = authority.setup(tmp_path, None, ["10.0.0.7"], detect=False)
+    assert not again.ca_created and again.ca == first.ca
+    assert again.hub.addresses == ["10.0.0.7", LAN]  # earlier addresses are kept
+    with pytest.raises(authority.TlsError, match="another name"):
+        authority.setup(tmp_path, "bank.example", [], detect=False)
