@@ -215,9 +215,27 @@ def trust_page() -> Response:
     return response
 
 
-@bp.get("/trust/ca.crt")
+@bp.get("/trust/<path:name>")
 @permission("public")
-def trust_ca_der() -> Response:
+def trust_file(name: str) -> Response:
+    """What the trust page uses: the authority (DER or PEM), its QR codes, its CSS.
+
+    One route for all of them: each public endpoint is a decision (see the permissions
+    walk test), and these are one decision.
+    """
+    handlers = {
+        "ca.crt": _trust_ca_der,
+        "ca.pem": _trust_ca_pem,
+        "qr/ca.svg": lambda: _trust_qr("ca"),
+        "qr/app.svg": lambda: _trust_qr("app"),
+        "trust.css": lambda: _static("trust/trust.css"),
+    }
+    if name not in handlers:
+        abort(404)
+    return handlers[name]()
+
+
+def _trust_ca_der() -> Response:
     """The authority's certificate, DER, as Android's certificate installer expects."""
     der, _ = _trust_material()
     response = Response(der, mimetype="application/x-x509-ca-cert")
@@ -226,9 +244,7 @@ def trust_ca_der() -> Response:
     return response
 
 
-@bp.get("/trust/ca.pem")
-@permission("public")
-def trust_ca_pem() -> Response:
+def _trust_ca_pem() -> Response:
     """The same certificate in PEM (some laptop tools want it)."""
     import base64
     import textwrap
@@ -241,9 +257,7 @@ def trust_ca_pem() -> Response:
     return response
 
 
-@bp.get("/trust/qr/<which>.svg")
-@permission("public")
-def trust_qr(which: str) -> Response:
+def _trust_qr(which: str) -> Response:
     """A QR code (SVG, made here: no network) of the CA download or of the app's URL."""
     import io
 
@@ -251,17 +265,9 @@ def trust_qr(which: str) -> Response:
 
     _trust_material()
     ca_url, app_url = _trust_urls()
-    urls = {"ca": ca_url, "app": app_url}
-    if which not in urls:
-        abort(404)
+    url = ca_url if which == "ca" else app_url
     out = io.BytesIO()
-    segno.make(urls[which], error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
     response = Response(out.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-cache"
     return response
-
-
-@bp.get("/trust/trust.css")
-@permission("public")
-def trust_css() -> Response:
-    return _static("trust/trust.css")
