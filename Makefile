@@ -39,7 +39,7 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check app sync tests bench migrations
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check app sync tests bench migrations
