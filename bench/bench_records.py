@@ -161,6 +161,16 @@ def prepare(app: Any, n_teams: int = 1) -> dict[str, Any]:
     return out
 
 
+def existing_ids(app: Any) -> dict[str, Any]:
+    """Teams and users of a search database loaded by an earlier run."""
+    with app.app_context():
+        teams = db.session.scalars(sa.text("SELECT id FROM teams ORDER BY name")).all()
+        users = dict(db.session.execute(sa.text("SELECT username, id FROM users")).all())
+        records = db.session.scalar(sa.text("SELECT count(*) FROM records"))
+        db.session.remove()
+    return {"teams": list(teams), "users": users, "records": int(records or 0)}
+
+
 def count_rows(app: Any) -> dict[str, int]:
     with app.app_context():
         out = {
@@ -695,6 +705,11 @@ def main() -> None:
     parser.add_argument("--http-records", type=int, default=2_000)
     parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: api,search")
+    parser.add_argument(
+        "--search-db",
+        default=None,
+        help="time searches on an already loaded search database URL (skips the load)",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -726,11 +741,16 @@ def main() -> None:
                 db.engine.dispose()
 
         if "search" not in skip:
-            say(f"\n== 2. name search at {args.search_records:,} person records ==")
-            url = ws.fresh_url("search")
-            app = make_app(url, ws.dir / "data2")
-            ids = prepare(app, TEAMS)
-            load_search_fixture(app, ids, args.search_records)
+            if args.search_db:
+                app = make_app(args.search_db, ws.dir / "data2")
+                ids = existing_ids(app)
+                say(f"\n== 2. name search at {ids['records']:,} person records (reused DB) ==")
+            else:
+                say(f"\n== 2. name search at {args.search_records:,} person records ==")
+                url = ws.fresh_url("search")
+                app = make_app(url, ws.dir / "data2")
+                ids = prepare(app, TEAMS)
+                load_search_fixture(app, ids, args.search_records)
             bench_search(app, ids)
             say("\n== 3b. raw baseline (same run) ==")
             raw_search_baseline(ws.dir, app)
