@@ -648,6 +648,35 @@ def raw_insert_baseline(folder: Path, n: int) -> None:
     )
 
 
+def raw_postgres_baseline(url: str, n: int) -> None:
+    """psycopg executemany of n JSON rows in one transaction, and one row per commit."""
+    import psycopg
+
+    bodies = Bodies(seed=11)
+    rows = [(str(uuid.uuid4()), json.dumps(bodies.body(), ensure_ascii=False)) for _ in range(n)]
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as con:
+        con.execute("CREATE TABLE raw_plain (id TEXT PRIMARY KEY, body TEXT)")
+        con.commit()
+        t = time.perf_counter()
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO raw_plain VALUES (%s, %s)", rows)
+        con.commit()
+        bulk = n / (time.perf_counter() - t)
+        k = min(n, 1000)
+        t = time.perf_counter()
+        for i in range(k):
+            con.execute("UPDATE raw_plain SET body = body WHERE id = %s", (rows[i][0],))
+            con.commit()
+        per_commit = k / (time.perf_counter() - t)
+        con.execute("DROP TABLE raw_plain")
+        con.commit()
+    say(
+        f"  raw psycopg executemany, one transaction, {n:,} rows: {bulk:,.0f} rows/s; "
+        f"one small write per commit: {per_commit:,.0f} commits/s"
+    )
+
+
 def raw_search_baseline(folder: Path, app: Any) -> None:
     """A plain (token, record_id) table, indexed, with the search test's rows."""
     from app.text.names import query_tokens
@@ -719,6 +748,8 @@ def main() -> None:
         say(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
         say("\n== 3a. raw baseline (same run) ==")
         raw_insert_baseline(ws.dir, args.records)
+        if ws.pg_url:
+            raw_postgres_baseline(ws.fresh_url("raw"), args.records)
 
         if "api" not in skip:
             say("\n== 1. creating records through the API ==")
