@@ -3,7 +3,30 @@
     python bench/bench_records.py [--records N] [--search-records M] [--http-records H]
                                   [--database-url URL]
 
-measured on … (filled in below after a full run)
+Measured 2026-11-26 on the shared 2-core / 23 GB dev VM while other sessions ran test
+suites (load average 5-14, so absolute figures are low and noisy; compare ratios):
+
+  SQLite (WAL, synchronous=NORMAL)
+    raw sqlite3 executemany, 100k rows of ~304-byte JSON, one txn  31k-39k rows/s
+    (a) HTTP, real `tawthiq serve`, 1 client, 2,000 creates  15 records/s, p50 62 ms, p95 127 ms
+    (a) HTTP, 4 concurrent clients, 2,000 creates  17 records/s, p50 132 ms, p95 730 ms;
+        24 of 2,000 answered 500 "database is locked" (session last_seen_at update, see report)
+    (b) in-process test client (100k asked; stopped at 17.6k after 30 min)
+        10-11 records/s (58/s in a 1,000-record run on a quieter box)
+        changes = records = 21,588 = every accepted create; all via=rest, action=create
+    fixture load, 1M person records + 6.39M name tokens (Core)  412 records/s (5.3 KB state each)
+    list_records, 22 searches, 1M records, before the fixes  p50 23.2 s, p95 66.8 s, max 72.4 s
+    list_records, 22 searches, 1M records, after the fixes  p50 1.35 s, p95 12.0 s, max 16.3 s
+        rare names / full chains 0.14-0.55 s; broad ones (محمد 238k matches, مح 277k) 12-16 s
+    GET /api/v1/records?q=… after the fixes  p50 1.86 s, p95 19.1 s
+    raw sqlite3 prefix lookup, INTERSECT + count, 6.39M-row table  p50 81 ms, p95 1.24 s, max 1.82 s
+
+  PostgreSQL 15 (shared server on 127.0.0.1, smaller sizes)
+    raw psycopg executemany 5,000 rows / one write per commit  9.8k rows/s / 150 commits/s
+    (a) HTTP 1 client / 4 clients, 300 creates each  4 / 8 records/s, p50 231 / 481 ms
+    (b) in-process, 2,000 creates  4 records/s, p50 211 ms, p95 402 ms
+        changes = records = 2,600 (all written)
+    list_records, 22 searches, 100k records  p50 577 ms, p95 1.21 s, max 1.39 s
 
 What it does, in order:
 
