@@ -57,6 +57,12 @@ def rss(pid: int) -> tuple[int, int]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+def cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def make_changes(n: int, team_id: str, origin: str, author: str, start: int = 0) -> list[dict]:
     """N create changes of realistic records (half casualties with names, half incidents)."""
     out = []
@@ -169,15 +175,19 @@ def push_pull(hub: HubData, n: int) -> None:
         bodies = [json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in changes]
         ins, scan = raw_sqlite(bodies)
         before = counts(hub)
+        pid = server.proc.pid  # type: ignore[union-attr]
+        c0 = cpu(pid)
         t = time.perf_counter()
         for i in range(0, n, BATCH):
             results = dev.push(changes[i : i + BATCH])
             bad = [r for r in results if r["status"] != "accepted"]
             assert not bad, bad[:3]
         push_s = time.perf_counter() - t
-        now, peak = rss(server.proc.pid)  # type: ignore[union-attr]
+        push_cpu = cpu(pid) - c0
+        now, peak = rss(pid)
         after = counts(hub)
         fresh = Device(server.url, session, csrf)
+        c0 = cpu(pid)
         t = time.perf_counter()
         since, got, more = 0, 0, True
         while more:
@@ -185,12 +195,15 @@ def push_pull(hub: HubData, n: int) -> None:
             got += len(page.changes)
             since, more = page.hub_seq, page.more
         pull_s = time.perf_counter() - t
+        pull_cpu = cpu(pid) - c0
         print(
-            f"N={n:,}: push {n / push_s:,.0f} changes/s ({push_s:.1f} s) | raw sqlite "
+            f"N={n:,}: push {n / push_s:,.0f} changes/s ({push_s:.1f} s; "
+            f"{n / push_cpu:,.0f} per server CPU-second) | raw sqlite "
             f"executemany {ins:,.0f} rows/s (x{ins / (n / push_s):.0f})"
         )
         print(
-            f"N={n:,}: pull {got / pull_s:,.0f} changes/s ({pull_s:.1f} s, {got:,} changes) | "
+            f"N={n:,}: pull {got / pull_s:,.0f} changes/s ({pull_s:.1f} s, {got:,} changes; "
+            f"{got / pull_cpu:,.0f} per server CPU-second) | "
             f"raw sqlite scan+json.loads {scan:,.0f} rows/s (x{scan / (got / pull_s):.0f})"
         )
         print(

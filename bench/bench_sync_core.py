@@ -43,18 +43,24 @@ def build(n: int, records: int, rnd: random.Random) -> list[Change]:
                 patch = {field if field != "counter" else "description": f"نص {i}"}
         seq[origin] += 1
         change = new_change(
-            op_id=f"op-{i}", record_id=rid, kind=kind, origin_id=origin,
-            origin_seq=seq[origin], action=action, patch=patch,
-            hlc=format_hlc(1_700_000_000_000 + i, 0, origin), device_time=i,
-            author=f"u-{origin}", deps=deps,
+            op_id=f"op-{i}",
+            record_id=rid,
+            kind=kind,
+            origin_id=origin,
+            origin_seq=seq[origin],
+            action=action,
+            patch=patch,
+            hlc=format_hlc(1_700_000_000_000 + i, 0, origin),
+            device_time=i,
+            author=f"u-{origin}",
+            deps=deps,
         )
         out.append(change)
         heads[(origin, rid)] = [change.op_id]
         if rnd.random() < 0.5:  # another device syncs this record and sees our head
             other = rnd.choice(origins)
             mine = heads.get((other, rid), [])
-            heads[(other, rid)] = [change.op_id] if rnd.random() < 0.7 else [*mine,
-                                                                             change.op_id]
+            heads[(other, rid)] = [change.op_id] if rnd.random() < 0.7 else [*mine, change.op_id]
     return out
 
 
@@ -65,8 +71,10 @@ def main() -> None:
     t = time.perf_counter()
     changes = build(n, records, rnd)
     build_s = time.perf_counter() - t
-    print(f"built {n:,} changes over {records:,} records: {n / build_s:,.0f} changes/s "
-          "(validation + content hash)")
+    print(
+        f"built {n:,} changes over {records:,} records: {n / build_s:,.0f} changes/s "
+        "(validation + content hash)"
+    )
 
     delivery = list(changes)
     rnd.shuffle(delivery)
@@ -83,16 +91,20 @@ def main() -> None:
     for c in delivery:
         states[c.record_id] = apply_change(states.get(c.record_id), c)
     inc_s = time.perf_counter() - t
-    print(f"incremental apply_change (shuffled, missing deps included): "
-          f"{n / inc_s:,.0f} changes/s ({inc_s:.2f} s)")
+    print(
+        f"incremental apply_change (shuffled, missing deps included): "
+        f"{n / inc_s:,.0f} changes/s ({inc_s:.2f} s)"
+    )
 
     t = time.perf_counter()
     in_order: dict[str, RecordState] = {}
     for c in changes:
         in_order[c.record_id] = apply_change(in_order.get(c.record_id), c)
     ord_s = time.perf_counter() - t
-    print(f"incremental apply_change (causal order, as on a live hub): "
-          f"{n / ord_s:,.0f} changes/s ({ord_s:.2f} s)")
+    print(
+        f"incremental apply_change (causal order, as on a live hub): "
+        f"{n / ord_s:,.0f} changes/s ({ord_s:.2f} s)"
+    )
 
     t = time.perf_counter()
     naive = materialise(changes)
@@ -100,10 +112,14 @@ def main() -> None:
     print(f"naive rebuild of {n:,} changes: {naive_s:.2f} s ({n / naive_s:,.0f} changes/s)")
 
     conflicted = sum(bool(s.conflicts) for s in naive.values())
-    agree = all(states[rid] == naive[rid].__class__(**{**vars(naive[rid]), "merged_from": []})
-                for rid in naive)
-    print(f"records: {len(naive):,}, with open conflicts: {conflicted:,}; "
-          f"incremental equals naive: {agree}")
+    agree = all(
+        states[rid] == naive[rid].__class__(**{**vars(naive[rid]), "merged_from": []})
+        for rid in naive
+    )
+    print(
+        f"records: {len(naive):,}, with open conflicts: {conflicted:,}; "
+        f"incremental equals naive: {agree}"
+    )
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def _lock_records(record_ids: list[str], team_for_new: dict[str, str]) -> dict[s
     Placeholders make a row to lock even for a record this hub has never seen, so two
     pushes creating the same record serialise instead of racing to insert it.
     """
+    now = utcnow()
     _insert_ignore(
         Record.__table__,
         [
@@ -84,8 +85,8 @@ def _lock_records(record_ids: list[str], team_for_new: dict[str, str]) -> dict[s
                 "state": {},
                 "visible": False,
                 "sensitivity": "restricted",
-                "created_at": utcnow(),
-                "updated_at": utcnow(),
+                "created_at": now,
+                "updated_at": now,
                 "updated_seq": 0,
                 "etag": "",
                 "deleted": False,

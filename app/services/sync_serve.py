@@ -77,6 +77,13 @@ def _bodies(rows: list[Any]) -> list[dict[str, Any]]:
 
 def pull(principal: Principal, device: Device | None, since: int, limit: int) -> dict[str, Any]:
     """One page of changes after `since` that the caller may hold."""
+    page = pull_raw(principal, device, since, limit)
+    page["changes"] = [json.loads(body) for body in page["changes"]]
+    return page
+
+
+def pull_raw(principal: Principal, device: Device | None, since: int, limit: int) -> dict[str, Any]:
+    """`pull`, with each change as the JSON text the hub stored (served as it is)."""
     limit = max(1, min(limit, MAX_PULL))
     watermark = current_seq()
     readable = readable_clause(principal)
@@ -121,7 +128,7 @@ def pull(principal: Principal, device: Device | None, since: int, limit: int) ->
             _touch(device)
         db.session.commit()
     return {
-        "changes": _bodies(earlier) + _bodies(rows),
+        "changes": [r.body for r in earlier] + [r.body for r in rows],
         "hub_seq": cursor,
         "more": more,
         "forget": sorted(forget),
