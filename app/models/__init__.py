@@ -2,6 +2,7 @@
 
 from app.models.accounts import Membership, Team, User, UserSession
 from app.models.audit import AuditEvent
+from app.models.peers import BundleRecord, Peer, PeerToken
 from app.models.places import Place
 from app.models.records import ChangeRow, HubCounter, HubIdentity, NameToken, Record
 from app.models.security import LoginThrottle
@@ -9,6 +10,7 @@ from app.models.sync import Device, ParkedChange
 
 __all__ = [
     "AuditEvent",
+    "BundleRecord",
     "ChangeRow",
     "Device",
     "HubCounter",
@@ -17,6 +19,8 @@ __all__ = [
     "Membership",
     "NameToken",
     "ParkedChange",
+    "Peer",
+    "PeerToken",
     "Place",
     "Record",
     "Team",

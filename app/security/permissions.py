@@ -24,7 +24,16 @@ from app.security.principal import Principal, current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-RULES = ("public", "authenticated", "team_member", "coordinator", "admin", "token", "device")
+RULES = (
+    "public",
+    "authenticated",
+    "team_member",
+    "coordinator",
+    "admin",
+    "token",
+    "device",
+    "user_or_device",
+)
 
 
 def _check(rule: str, principal: Principal | None, before_password_change: bool) -> None:
@@ -36,10 +45,14 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         raise ApiError(
             401, "This device was revoked or its user disabled; log in again.", "device_revoked"
         )
-    is_device = "device" in principal.scopes
+    if principal.scopes.get("token_revoked"):
+        raise ApiError(401, "This replication token was revoked or has expired.", "token_revoked")
+    is_device = "device" in principal.scopes or "peer" in principal.scopes
+    if rule == "user_or_device" and is_device:
+        return  # e.g. the hub's public keys: a browser asks with its session or its token
     if rule == "device":
         if not is_device:
-            raise ApiError(401, "Sync with this device's token.", "unauthenticated")
+            raise ApiError(401, "Sync with a device's or a peer's token.", "unauthenticated")
         return
     if is_device:
         # A device token syncs; it is no key to the rest of the API if a phone is taken.
@@ -51,7 +64,7 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         return  # the view checks the token's own scope
     if principal.user is None:
         raise ApiError(403, "This token cannot use this endpoint.", "forbidden")
-    if rule == "authenticated":
+    if rule in ("authenticated", "user_or_device"):
         return
     if rule == "admin" and not principal.is_admin:
         raise ApiError(403, "Only an administrator may do this.", "forbidden")
