@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test lint bench soak clean-venv system-deps
+.PHONY: run run-hub test lint bench soak clean-venv system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ run: $(STAMP)
 	$(BIN)/tawthiq setup
 	$(BIN)/tawthiq serve --host $(HOST) --port $(PORT)
 
+## run-hub: field hub on the local network: migrate, certificate for this laptop's
+## addresses (the hub's authority is made once and kept), HTTPS through caddy
+## (needs caddy; ports 80/443 need root or `setcap cap_net_bind_service=+ep /usr/bin/caddy`)
+HUB_NAME   ?=
+HUB_ARGS   ?=
+HTTPS_PORT ?= 443
+HTTP_PORT  ?= 80
+run-hub: $(STAMP)
+	$(BIN)/tawthiq setup
+	$(BIN)/tawthiq hub setup $(if $(HUB_NAME),--name $(HUB_NAME)) $(HUB_ARGS)
+	$(BIN)/tawthiq serve --tls --https-port $(HTTPS_PORT) --http-port $(HTTP_PORT)
+
 ## system-deps: Debian packages the browser and TLS tests need (chromium, caddy)
 system-deps:
 	@bash scripts/system-deps.sh
@@ -27,7 +39,7 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check app sync tests bench migrations
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check app sync tests bench migrations

@@ -45,12 +45,45 @@ def main(ctx: click.Context) -> None:
     default=None,
     help="Sync with every peer that has a URL this often (e.g. 10m), retrying with backoff.",
 )
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS to the local network through caddy (after `tawthiq hub setup`); "
+    "waitress stays on loopback.",
+)
+@click.option("--https-port", default=443, show_default=True, type=int, help="With --tls.")
+@click.option(
+    "--http-port",
+    default=80,
+    show_default=True,
+    type=int,
+    help="With --tls: plain HTTP, serving only /trust and redirecting the rest to HTTPS.",
+)
+@click.option(
+    "--bind",
+    "bind_addresses",
+    multiple=True,
+    help="With --tls: the front listens on this address only (repeatable; default: all).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int, sync_every: str | None) -> None:
-    """Serve the app with waitress until Ctrl-C."""
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    threads: int,
+    sync_every: str | None,
+    tls: bool,
+    https_port: int,
+    http_port: int,
+    bind_addresses: tuple[str, ...],
+) -> None:
+    """Serve the app with waitress until Ctrl-C (with --tls: caddy in front, HTTPS)."""
     import waitress
 
     app = _app(ctx)
+    if tls:
+        _serve_tls(app, host, port, threads, sync_every, https_port, http_port, bind_addresses)
+        return
     stop = None
     if sync_every:
         from app.services import peer_rules, peer_sync
@@ -68,6 +101,66 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, sync_every: st
     if stop is not None:
         stop.set()
     click.echo("Tawthiq stopped.", err=True)
+
+
+def _start_peer_sync(app: Flask, sync_every: str) -> Any:
+    from app.services import hub_keys, peer_rules, peer_sync
+
+    every = _run(peer_rules.parse_duration, sync_every)
+    with app.app_context():
+        hub_keys.current()  # made at first start, before any request needs them
+    stop = peer_sync.start_background(app, every.total_seconds())
+    click.echo(f"Syncing with peers every {sync_every}.", err=True)
+    return stop
+
+
+def _serve_tls(
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int,
+    sync_every: str | None,
+    https_port: int,
+    http_port: int,
+    bind_addresses: tuple[str, ...],
+) -> None:
+    from app.tls import authority, caddy, front
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.UsageError("With --tls waitress listens on loopback only (--host 127.0.0.1).")
+    hub_tls = authority.read_hub(Path(app.config["DATA_DIR"]))
+    if hub_tls is None:
+        raise click.ClickException("No certificate for this hub yet: run `tawthiq hub setup`.")
+    if caddy.caddy_binary() is None:
+        raise click.ClickException("caddy is not installed (apt-get install caddy).")
+    # Served over TLS: Secure cookies and HSTS (app/security/guards.py), and the trust
+    # page knows which port the app is on.
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["TLS_HTTPS_PORT"] = https_port
+    app.config["TLS_HTTP_PORT"] = http_port
+    config = caddy.FrontConfig(
+        https_port=https_port, http_port=http_port, bind=list(bind_addresses)
+    )
+
+    def say(text: str) -> None:
+        click.echo(text, err=True)
+
+    try:
+        code = front.serve_with_front(
+            app,
+            hub_tls,
+            config,
+            host=host,
+            port=port,
+            threads=threads,
+            say=say,
+            after_start=(lambda: _start_peer_sync(app, sync_every)) if sync_every else None,
+        )
+    except front.FrontFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("Tawthiq stopped.", err=True)
+    if code:
+        sys.exit(code)
 
 
 @main.command()
@@ -340,6 +433,91 @@ def hub_id(ctx: click.Context, export_to: str | None) -> None:
     if export_to:
         doc = {"hub_id": ident, "hub_keys": keys.public, "fingerprint": keys.fingerprint}
         Path(export_to).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+@hub.command("setup")
+@click.option("--name", default=None, help="The hub's local name (default: hub.local).")
+@click.option(
+    "--address",
+    "addresses",
+    multiple=True,
+    help="A LAN address phones use (repeatable; this machine's are found too).",
+)
+@click.option("--no-detect", is_flag=True, help="Use only --address, not the detected ones.")
+@click.option(
+    "--forget-addresses",
+    is_flag=True,
+    help="Drop the addresses of the previous certificate (kept by default).",
+)
+@click.pass_context
+def hub_setup(
+    ctx: click.Context,
+    name: str | None,
+    addresses: tuple[str, ...],
+    no_detect: bool,
+    forget_addresses: bool,
+) -> None:
+    """Make (or reuse) this hub's certificate authority and issue its HTTPS certificate.
+
+    Safe to run again (e.g. when the laptop's address changed): the authority is kept,
+    so phones need do nothing; only the server certificate is issued anew.
+    """
+    from app.tls import authority, caddy
+
+    data_dir = _data_dir(ctx)
+    try:
+        result = authority.setup(
+            data_dir,
+            name,
+            _split(addresses),
+            detect=not no_detect,
+            keep_previous=not forget_addresses,
+        )
+    except authority.TlsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    caddy.write_caddyfile(result.hub, caddy.FrontConfig())
+    _print_tls(result, "made" if result.ca_created else "kept (the same as before)")
+
+
+@hub.command("rotate-cert")
+@click.pass_context
+def hub_rotate_cert(ctx: click.Context) -> None:
+    """Issue a new HTTPS certificate from the same authority (phones need do nothing)."""
+    from app.tls import authority
+
+    data_dir = _data_dir(ctx)
+    try:
+        result = authority.rotate(data_dir)
+    except authority.TlsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_tls(result, "kept (the same as before)")
+    click.echo("Restart `tawthiq serve --tls` for the front to use the new certificate.")
+
+
+def _data_dir(ctx: click.Context) -> Path:
+    """The data folder, without building the app (no database needed for TLS files)."""
+    from app.config import data_dir_from_env
+
+    given = (ctx.ensure_object(dict).get("config") or {}).get("DATA_DIR")
+    return Path(given) if given else data_dir_from_env()
+
+
+def _print_tls(result: Any, ca_state: str) -> None:
+    from app.tls import authority
+
+    hub_tls = result.hub
+    click.echo(f"Certificate authority {ca_state}: {hub_tls.ca_cert_path}")
+    click.echo(f"  SHA-256 fingerprint: {authority.fingerprint(result.ca)}")
+    names = ", ".join([hub_tls.name, "localhost", *hub_tls.addresses, "127.0.0.1", "::1"])
+    click.echo(f"Server certificate for {names}")
+    click.echo(f"  valid until {result.leaf.not_valid_after_utc:%Y-%m-%d}, "
+               f"SHA-256 {authority.fingerprint(result.leaf)}")
+    click.echo(f"TLS front configuration: {hub_tls.caddyfile_path}")
+    if not hub_tls.addresses:
+        click.echo("No LAN address found: add one with --address 192.168.1.10.")
+    for where in hub_tls.addresses or [hub_tls.name]:
+        click.echo(f"Phones: open http://{where}/trust, install the authority, check the "
+                   "fingerprint above, then use https://" + where + "/")
 
 
 @main.group()

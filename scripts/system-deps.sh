@@ -6,6 +6,7 @@ set -u
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v caddy >/dev/null 2>&1 || need+=(caddy)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing ${need[*]} from Debian's packages..."

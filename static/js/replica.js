@@ -46,6 +46,24 @@ export function toView(state) {
   };
 }
 
+/** [origin_id, origin_seq, op_id] of every stored change (plaintext index, no unsealing). */
+function originEntries(index) {
+  return new Promise((resolve, reject) => {
+    const out = [];
+    const req = index.openKeyCursor();
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (!cursor) {
+        resolve(out);
+        return;
+      }
+      out.push([cursor.key[0], cursor.key[1], cursor.primaryKey]);
+      cursor.continue();
+    };
+    req.onerror = () => reject(req.error);
+  });
+}
+
 let chain = Promise.resolve();
 function exclusive(fn) {
   if (globalThis.navigator?.locks) return navigator.locks.request(LOCK, fn);
@@ -261,8 +279,10 @@ export class BrowserReplica {
       ofPurged: Promise.all([...purging].map((rid) => request(s.changes.index('record_id').getAll(rid)))),
       ofForgotten: Promise.all(forget.map((rid) => request(s.changes.index('record_id').getAllKeys(rid)))),
       outboxOps: forget.length ? indexKeys(s.outbox.index('op_id')) : [],
+      origins: forget.length ? originEntries(s.changes.index('origin')) : [],
     })).then(async (p) => ({ held: await p.held, ofPurged: (await p.ofPurged).flat(),
-      ofForgotten: (await p.ofForgotten).flat(), outboxOps: new Set(await p.outboxOps) }));
+      ofForgotten: (await p.ofForgotten).flat(), outboxOps: new Set(await p.outboxOps),
+      origins: await p.origins }));
     const held = new Map();
     for (const row of pre.held) if (row) held.set(row.op_id, row);
     for (const row of pre.ofPurged) held.set(row.op_id, row);
@@ -312,6 +332,12 @@ export class BrowserReplica {
       states.delete(rid);
       touched.delete(rid);
     }
+    // What `forget` drops: the records' changes held or arriving now, except unsent ones.
+    const forgotten = new Set(forget);
+    const forgottenOps = new Set([...pre.ofForgotten,
+      ...[...toStore.values()].filter((c) => forgotten.has(c.record_id)).map((c) => c.op_id)]
+      .filter((op) => !pre.outboxOps.has(op)));
+    for (const op of forgottenOps) toStore.delete(op);
     const changeRows = await Promise.all([...toStore.values()].map(async (c) => ({
       op_id: c.op_id, record_id: c.record_id, origin_id: c.origin_id, origin_seq: c.origin_seq,
       content_hash: c.content_hash, purged: c.purged_by != null,
@@ -321,17 +347,29 @@ export class BrowserReplica {
       record_id: rid, blob: await v.seal(states.get(rid), aadRecord(rid)) })));
     const clockBlob = await v.seal(clock, 'kv:clock');
     // Start from the stored vector (another tab may have added to it), else from memory.
-    const saved = await v.getSealed('have');
-    const have = saved ? HaveVector.fromJSON(saved.have) : this.have.clone();
-    const counts = saved ? new Map(Object.entries(saved.counts)) : new Map(this.originCounts);
+    const saved = forgottenOps.size ? null : await v.getSealed('have');
+    let have = saved ? HaveVector.fromJSON(saved.have) : this.have.clone();
+    let counts = saved ? new Map(Object.entries(saved.counts)) : new Map(this.originCounts);
+    const stillHeld = new Set(); // stored before this batch, counted in the recount
+    if (forgottenOps.size) {
+      // Recount over what stays (as sync/client.py does): the have-vector claims only
+      // changes held, so the repair path sends the forgotten ones again if access returns.
+      have = new HaveVector();
+      counts = new Map();
+      for (const [origin, seq, op] of pre.origins) {
+        stillHeld.add(op);
+        if (forgottenOps.has(op)) continue;
+        have.add(origin, seq);
+        counts.set(origin, (counts.get(origin) || 0) + 1);
+      }
+    }
     for (const row of changeRows) {
-      if (held.has(row.op_id)) continue;
+      if (held.has(row.op_id) || stillHeld.has(row.op_id)) continue;
       have.add(row.origin_id, row.origin_seq);
       counts.set(row.origin_id, (counts.get(row.origin_id) || 0) + 1);
     }
-    const haveBlob = changeRows.length
+    const haveBlob = changeRows.length || forgottenOps.size
       ? await v.seal({ have: have.toJSON(), counts: Object.fromEntries(counts) }, 'kv:have') : null;
-    const forgottenOps = pre.ofForgotten.filter((op) => !pre.outboxOps.has(op));
     let added = 0;
     await transact(v.db, WRITE_STORES, 'readwrite', (s) => {
       for (const row of changeRows) s.changes.put(row);
@@ -406,9 +444,12 @@ export class BrowserReplica {
         const e = byOp.get(r.op_id);
         if (!e) continue;
         if (r.status === 'accepted' || r.status === 'duplicate') {
+          // A batch delivered twice answers twice for the same op: count it once.
+          if (done.includes(e.key)) continue;
           done.push(e.key);
           if (e.problem) this.refused -= 1;
         } else {
+          if (done.includes(e.key) || problems.some((p) => p.key === e.key)) continue;
           if (!e.problem) this.refused += 1;
           problems.push({ key: e.key, op_id: r.op_id, problem: await this.vault.seal(
             { status: r.status, reason: r.reason || '', at: Date.now() }, aadProblem(r.op_id)) });

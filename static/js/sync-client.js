@@ -85,8 +85,9 @@ export class HttpTransport {
 
 /** One sync run: the Python reference client's order, with the hub's limits. */
 export class SyncClient {
-  constructor({ replica, vault, transport, onPolicy = null }) {
+  constructor({ replica, vault, transport, onPolicy = null, pageSize = PAGE }) {
     this.replica = replica;
+    this.pageSize = pageSize;
     this.vault = vault;
     this.transport = transport;
     this.onPolicy = onPolicy;
@@ -161,7 +162,7 @@ export class SyncClient {
     const r = this.replica;
     for (;;) {
       const since = await r.checkpoint(peer);
-      const page = await this.transport.pull(since, PAGE);
+      const page = await this.transport.pull(since, this.pageSize);
       const changes = [];
       for (const d of page.changes || []) changes.push(await checkChange(d));
       if (seen) for (const c of changes) seen.add(c.record_id);

@@ -96,6 +96,8 @@ def test_public_endpoints_are_only_the_expected_ones(app):
         ("GET", "/"),
         ("GET", "/sw.js"),
         ("GET", "/static/<path:filename>"),
+        ("GET", "/trust"),  # the field hub's trust page (the only plain-HTTP page)
+        ("GET", "/trust/<path:name>"),  # its authority certificate, QR codes and CSS
     }
 
 

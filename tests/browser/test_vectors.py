@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
-SUITES = ("canonical", "materialise", "rejections")
+SUITES = ("canonical", "materialise", "rejections", "protocol")
 PATHS = sorted(
     str(p.relative_to(VECTORS)) for s in SUITES for p in (VECTORS / s).glob("*.json")
 )
@@ -63,5 +63,54 @@ def test_vector(results: dict[str, Any], path: str) -> None:
         assert got["hashes"] == vector["hashes"]
         assert got["naive"] == vector["expected"]
         assert got["incremental"] == vector["expected"]
-    else:
+    elif suite == "rejections":
         assert got["error_field"] == vector["error_field"]
+    else:
+        check_protocol(vector, got)
+
+
+HANDSHAKE_KEYS = ("origin_id", "schema_version", "have", "clock")
+
+
+def check_state(where: str, got: dict[str, Any], expect: dict[str, Any]) -> None:
+    """The stored client state is the vector's, and the replica's memory agrees with it."""
+    assert got["state"] == expect, where
+    extra = got["extra"]
+    assert extra["outbox_size"] == len(expect["outbox"]), f"{where}: outboxSize"
+    assert extra["refused"] == len(expect["problems"]), f"{where}: refused count"
+    assert extra["views"] == sorted(expect["records"]), f"{where}: record views in memory"
+
+
+def check_protocol(vector: dict[str, Any], got: dict[str, Any]) -> None:
+    """The page's client made exactly the recorded requests and reached the recorded state
+    after every answer (tests/sync/test_vectors.py does the same for the Python client)."""
+    steps = vector["steps"]
+    assert len(got["steps"]) == len(steps)
+    for i, (step, done) in enumerate(zip(steps, got["steps"], strict=True)):
+        where = f"step {i} ({step['action']})"
+        assert done["action"] == step["action"], where
+        if step["action"] == "hub_receives":
+            continue
+        if step["action"] == "write":
+            assert done["change"] == step["change"], where
+            check_state(where, done, step["expect"])
+            continue
+        assert done["error"] is None, f"{where}: {done['error']}"
+        exchanges = step["exchanges"]
+        assert len(done["requests"]) == len(exchanges), f"{where}: requests {done['requests']}"
+        assert len(done["states"]) == len(exchanges), where
+        for j, (ex, req, state) in enumerate(
+            zip(exchanges, done["requests"], done["states"], strict=True)
+        ):
+            at = f"{where}, exchange {j}"
+            want = ex["request"]
+            assert req["endpoint"] == want["endpoint"], at
+            if want["endpoint"] == "handshake":
+                assert {k: req["body"][k] for k in HANDSHAKE_KEYS} == want["body"], at
+            elif want["endpoint"] == "missing":
+                assert req["body"]["have"] == want["body"]["have"], at
+            elif want["endpoint"] == "pull":
+                assert req["query"] == want["query"], at
+            else:
+                assert req["body"] == want["body"], at
+            check_state(at, state, ex["expect"])
