@@ -25,6 +25,7 @@ Figures of 2026-11-26 (2 CPUs shared with other test runs, load average 6-11; se
     server RSS 130 MiB at 10k, 133 MiB at 100k (flat)
     SQLite, 50 devices x 200: errors 1 (500 'database is locked' after the 10 s busy
     timeout), wall 83.6 s, 343 requests, p95 23,126 ms -- the zero-error goal is not met
+    PostgreSQL, 50 devices x 200: errors 0, wall 89.4 s, 350 requests, p95 20,892 ms
 """
 
 from __future__ import annotations
