@@ -34,7 +34,13 @@ def read_json_body() -> Any:
 
 def json_response(payload: Any, status: int = 200) -> Response:
     """A JSON answer, gzipped when the caller accepts it and it is worth it."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return json_bytes_response(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), status
+    )
+
+
+def json_bytes_response(body: bytes, status: int = 200) -> Response:
+    """An answer of JSON already encoded (gzipped like `json_response`)."""
     response = Response(body, status=status, mimetype="application/json")
     if len(body) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
         response.set_data(gzip.compress(body, compresslevel=5))

@@ -25,7 +25,12 @@ from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ChangeRow, HubCounter, HubIdentity, Record
-from app.services.record_columns import record_columns, write_name_tokens
+from app.services.record_columns import (
+    place_paths,
+    record_columns,
+    replace_name_tokens,
+    write_name_tokens,
+)
 from sync import Change, RecordState, apply_change, blank_for_purge, tick
 
 ACCESS_FIELDS = frozenset({"assigned_to", "sensitivity"})
@@ -69,6 +74,7 @@ def _lock_records(record_ids: list[str], team_for_new: dict[str, str]) -> dict[s
     Placeholders make a row to lock even for a record this hub has never seen, so two
     pushes creating the same record serialise instead of racing to insert it.
     """
+    now = utcnow()
     _insert_ignore(
         Record.__table__,
         [
@@ -79,8 +85,8 @@ def _lock_records(record_ids: list[str], team_for_new: dict[str, str]) -> dict[s
                 "state": {},
                 "visible": False,
                 "sensitivity": "restricted",
-                "created_at": utcnow(),
-                "updated_at": utcnow(),
+                "created_at": now,
+                "updated_at": now,
                 "updated_seq": 0,
                 "etag": "",
                 "deleted": False,
@@ -182,12 +188,17 @@ def write(
     via: str,
     team_of: TeamOf,
     commit: bool = True,
+    applied: dict[str, RecordState | None] | None = None,
 ) -> list[Outcome]:
     """Apply the changes `build` makes from the locked states, in one write transaction.
 
     `build` receives the current states of the locked records (None for unknown ones)
     and returns the changes to store. Changes already held come back as duplicates (or
-    id collisions) and alter nothing.
+    id collisions) and alter nothing. A builder that applies its changes itself (the
+    push checker must, to judge each change against the state before it) fills
+    `applied` with each record's state after the changes it returns that this hub does
+    not hold yet, in order; those states are stored instead of applying every change a
+    second time.
     """
     begin_write()
     ids = sorted(set(record_ids))
@@ -228,7 +239,9 @@ def write(
                 teams[change.record_id] = (
                     existing.team_id if existing is not None and existing.state else ""
                 ) or team_of(change, before)
-            touched[change.record_id] = apply_change(before, change)
+            touched[change.record_id] = (
+                apply_change(before, change) if applied is None else _after(applied, change)
+            )
 
         top = _next(HUB_SEQ, len(fresh))
         first = top - len(fresh) + 1
@@ -272,16 +285,69 @@ def write(
             else o
             for o in outcomes
         ]
+        store_records(rows, touched, teams, seq_of, now, fresh)
         for rid, state in touched.items():
-            row = rows[rid]
-            was_new = not row.state
-            last_seq = max(seq_of[op] for op in state.ops if op in seq_of)
-            store_record(row, state, teams[rid], last_seq, now, was_new, fresh)
             if state.purged and any(c.action == "purge" for c in fresh if c.record_id == rid):
                 _blank_history(rid, _purge_op(state) or "")
     if commit:
         db.session.commit()
     return outcomes
+
+
+_RECORDS = Record.__table__
+_UPDATE_RECORD = sa.update(_RECORDS).where(_RECORDS.c.id == sa.bindparam("b_id"))
+
+
+def _after(applied: dict[str, RecordState | None], change: Change) -> RecordState:
+    state = applied.get(change.record_id)
+    if state is None or change.op_id not in state.ops:
+        raise AssertionError(f"the builder did not apply {change.op_id}")
+    return state
+
+
+def store_records(
+    rows: dict[str, Record],
+    touched: dict[str, RecordState],
+    teams: dict[str, str],
+    seq_of: dict[str, int],
+    now: Any,
+    fresh: list[Change],
+) -> None:
+    """Write materialised states, typed columns and name tokens of many locked records
+    with bulk statements: one executemany update (two: new and known records), one
+    place lookup, one name-token delete and insert."""
+    creator: dict[str, str] = {}
+    first_author: dict[str, str] = {}
+    for c in fresh:
+        first_author.setdefault(c.record_id, c.author)
+        if c.action == "create":
+            creator.setdefault(c.record_id, c.author)
+    paths = place_paths(touched.values())
+    new_rows: list[dict[str, Any]] = []
+    known_rows: list[dict[str, Any]] = []
+    for rid, state in touched.items():
+        row = rows[rid]
+        values = {
+            "b_id": rid,
+            "state": state.to_dict(),
+            "kind": state.kind,
+            "team_id": teams[rid],
+            "updated_seq": max(seq_of[op] for op in state.ops if op in seq_of),
+            "updated_at": now,
+            "etag": etag_of(state),
+            **record_columns(state, paths),
+        }
+        if not row.state:
+            values["created_at"] = now
+            values["created_by"] = creator.get(rid) or first_author.get(rid, "")
+            new_rows.append(values)
+        else:
+            known_rows.append(values)
+        db.session.expire(row)  # the ORM copy is stale now; reload it when next read
+    for group in (new_rows, known_rows):
+        if group:
+            db.session.execute(_UPDATE_RECORD, group)
+    replace_name_tokens(touched)
 
 
 def store_record(

@@ -17,7 +17,7 @@ from app.database import begin_write
 from app.extensions import db
 from app.models import ChangeRow, NameToken, Record
 from app.services.changelog import store_record
-from sync import Change, RecordState, apply_change
+from sync import Change, apply_changes
 
 
 def _changes_by_record(batch: int = 2000) -> Iterator[tuple[str, list[tuple[int, Change, str]]]]:
@@ -60,9 +60,7 @@ def rebuild_records(shuffle_seed: int | None = None) -> int:
         ordered = list(group)
         if shuffle_seed is not None:
             rng.shuffle(ordered)
-        state: RecordState | None = None
-        for _seq, change, _team in ordered:
-            state = apply_change(state, change)
+        state = apply_changes(None, [change for _seq, change, _team in ordered])
         assert state is not None
         row = Record(id=record_id, state={}, kind=state.kind, team_id=group[0][2])
         db.session.add(row)

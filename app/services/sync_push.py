@@ -9,6 +9,7 @@ one transaction, which answers accepted, duplicate or id_collision.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -41,11 +42,16 @@ def _json(raw: Any) -> str:
         return repr(raw)
 
 
+@functools.cache
+def _known_fields(kind: str) -> frozenset[str]:
+    return frozenset(schema_for(kind, partial=True).fields)
+
+
 def _value_problem(change: Change) -> str | None:
     """Field values this hub knows, checked like a REST body; unknown fields pass."""
     if change.action not in ("create", "patch", "resolve") or change.kind not in RECORD_KINDS:
         return None
-    known = set(schema_for(change.kind, partial=True).fields)
+    known = _known_fields(change.kind)
     plain = {
         k: v
         for k, v in change.patch.items()
@@ -184,6 +190,11 @@ def push(
         assert user is not None
         checker = _Checker(user, device, via)
     record_ids = [c.record_id for c in parsed if c is not None]
+    create_team: dict[str, Any] = {}
+    for c in parsed:
+        if c is not None and c.action == "create":
+            create_team.setdefault(c.record_id, c.patch.get("team_id"))
+    working: dict[str, RecordState | None] = {}
 
     def build(states: dict[str, RecordState | None]) -> list[Change]:
         held = set()
@@ -195,7 +206,7 @@ def push(
                 )
             )
         rows = {rid: db.session.get(Record, rid) for rid in set(record_ids)}
-        working = dict(states)
+        working.update(states)
         creates: dict[str, Change] = {}
         allowed: list[Change] = []
         later_creates: dict[str, int] = {}
@@ -257,17 +268,12 @@ def push(
         return allowed
 
     def team_of(change: Change, _state: RecordState | None) -> str:
-        team = next(
-            (
-                c.patch.get("team_id")
-                for c in parsed
-                if c is not None and c.record_id == change.record_id and c.action == "create"
-            ),
-            None,
-        )
+        team = create_team.get(change.record_id)
         return team if isinstance(team, str) else ""
 
-    outcomes = changelog.write(record_ids, build, via=via, team_of=team_of, commit=False)
+    outcomes = changelog.write(
+        record_ids, build, via=via, team_of=team_of, commit=False, applied=working
+    )
     faults.point("push.before_commit")
     db.session.commit()
     by_op = {}

@@ -10,6 +10,7 @@ does that. Nothing here touches the database or the clock except through ``today
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -293,6 +294,21 @@ def schema_for(kind: str, *, partial: bool = False) -> RecordSchema:
         raise ValueError(f"unknown record kind {kind!r}") from None
 
 
+_SCHEMA_CACHE = threading.local()
+
+
+def _thread_schema(kind: str, partial: bool) -> RecordSchema:
+    """A schema instance reused within one thread (building one costs ~3 ms; its only
+    per-call state, ``today``, is set before each load, and threads never share it)."""
+    cache: dict[tuple[str, bool], RecordSchema] | None = getattr(_SCHEMA_CACHE, "map", None)
+    if cache is None:
+        cache = _SCHEMA_CACHE.map = {}
+    schema = cache.get((kind, partial))
+    if schema is None:
+        schema = cache[(kind, partial)] = schema_for(kind, partial=partial)
+    return schema
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[Any]]:
     """Flatten marshmallow's nested messages into ``{"notes.0.text": [message]}``."""
     if isinstance(messages, Mapping):
@@ -352,7 +368,7 @@ def validate_record(
             {"kind": [coded("not_in_vocabulary", f"Unknown record kind {kind!r}.")]}
         )
     day = today or utc_today()
-    schema = schema_for(kind, partial=partial)
+    schema = _thread_schema(kind, partial)
     schema.today = day
     try:
         cleaned: dict[str, Any] = schema.load(data)  # type: ignore[assignment]
