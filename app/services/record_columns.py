@@ -76,7 +76,7 @@ def place_paths(states: Iterable[RecordState]) -> dict[str, str | None]:
         paths.update(
             db.session.execute(
                 sa.select(Place.id, Place.path).where(Place.id.in_(ids[i : i + 500]))
-            ).tuples()
+            ).all()
         )
     return paths
 
