@@ -13,6 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import audit as audit_api
     from app.api import devices as devices_api
     from app.api import errors, health, teams, users
+    from app.api import exports as exports_api
     from app.api import places as places_api
     from app.api import records as records_api
     from app.api import session as session_api
@@ -21,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.security import guards, passwords
     from app.security.permissions import permission
     from app.services import devices as device_tokens
+    from app.services import partner_tokens
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
@@ -28,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     passwords.configure(app.config.get("ARGON2"))
     device_tokens.init()
+    partner_tokens.init()
     database.init_app(app)
     api = errors.TawthiqApi(app)
     app.extensions["tawthiq_api"] = api
@@ -45,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         records_api.blp,
         devices_api.blp,
         sync_api.blp,
+        exports_api.blp,
     ):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.

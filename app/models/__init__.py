@@ -2,6 +2,7 @@
 
 from app.models.accounts import Membership, Team, User, UserSession
 from app.models.audit import AuditEvent
+from app.models.partners import ExportLog, PartnerToken
 from app.models.places import Place
 from app.models.records import ChangeRow, HubCounter, HubIdentity, NameToken, Record
 from app.models.security import LoginThrottle
@@ -11,12 +12,14 @@ __all__ = [
     "AuditEvent",
     "ChangeRow",
     "Device",
+    "ExportLog",
     "HubCounter",
     "HubIdentity",
     "LoginThrottle",
     "Membership",
     "NameToken",
     "ParkedChange",
+    "PartnerToken",
     "Place",
     "Record",
     "Team",

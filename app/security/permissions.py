@@ -24,7 +24,16 @@ from app.security.principal import Principal, current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-RULES = ("public", "authenticated", "team_member", "coordinator", "admin", "token", "device")
+RULES = (
+    "public",
+    "authenticated",
+    "team_member",
+    "coordinator",
+    "admin",
+    "token",
+    "device",
+    "partner",
+)
 
 
 def _check(rule: str, principal: Principal | None, before_password_change: bool) -> None:
@@ -36,7 +45,18 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         raise ApiError(
             401, "This device was revoked or its user disabled; log in again.", "device_revoked"
         )
+    refused = principal.scopes.get("partner_refused")
+    if refused:
+        raise ApiError(401, f"This partner token is {refused}.", f"partner_token_{refused}")
     is_device = "device" in principal.scopes
+    is_partner = "partner" in principal.scopes
+    if rule == "partner":
+        if not is_partner:
+            raise ApiError(401, "Send a partner token.", "unauthenticated")
+        return
+    if is_partner:
+        # A partner token pulls exports; it opens nothing else.
+        raise ApiError(403, "A partner token can only pull exports.", "forbidden")
     if rule == "device":
         if not is_device:
             raise ApiError(401, "Sync with this device's token.", "unauthenticated")
