@@ -381,22 +381,40 @@ def _body(
 def _logged(
     text: Iterator[str], log_id: str, actor: Actor, req: ExportRequest, counts: dict[str, int]
 ) -> Iterator[bytes]:
-    """The body as bytes; when it ends (or is dropped) the log entry is completed."""
-    status = "aborted"
-    try:
-        for chunk in text:
-            yield chunk.encode("utf-8")
-        status = "completed"
-    except Exception:
-        status = "failed"
-        raise
-    finally:
-        _finish(log_id, actor, req, counts, status)
+    """The body as bytes; when it ends (or is dropped) the log entry is completed.
+
+    A streamed body may run in a later app context with a new database session, so only
+    plain ids cross over, never the ORM objects of the request.
+    """
+    who = (
+        actor.user.id if actor.user else None,
+        actor.name,
+        actor.token.id if actor.token else None,
+    )
+
+    def body() -> Iterator[bytes]:
+        status = "aborted"
+        try:
+            for chunk in text:
+                yield chunk.encode("utf-8")
+            status = "completed"
+        except Exception:
+            status = "failed"
+            raise
+        finally:
+            _finish(log_id, who, req, counts, status)
+
+    return body()
 
 
 def _finish(
-    log_id: str, actor: Actor, req: ExportRequest, counts: dict[str, int], status: str
+    log_id: str,
+    who: tuple[str | None, str, str | None],
+    req: ExportRequest,
+    counts: dict[str, int],
+    status: str,
 ) -> None:
+    user_id, name, token_id = who
     db.session.rollback()
     log = db.session.get(ExportLog, log_id)
     if log is None:  # pragma: no cover - the row was committed before streaming
@@ -407,8 +425,8 @@ def _finish(
     log.withdrawn_count = counts["withdrawn"]
     audit(
         "export",
-        actor.user,
-        actor_name=actor.name,
+        db.session.get(User, user_id) if user_id else None,
+        actor_name=name,
         target_type="export",
         target_id=log_id,
         team_id=req.team_id,
@@ -418,6 +436,6 @@ def _finish(
         record_count=counts["records"],
         withdrawn_count=counts["withdrawn"],
         status=status,
-        partner_token_id=actor.token.id if actor.token else None,
+        partner_token_id=token_id,
     )
     db.session.commit()
