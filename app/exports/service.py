@@ -157,7 +157,7 @@ def _check(req: ExportRequest) -> None:
         req.kinds = tuple(allowed)
     if req.profile in RECORD_PROFILES and req.format in formats.TABULAR and len(req.kinds) != 1:
         raise _invalid("A table holds one kind of record: choose one kind.", "kind")
-    if req.profile != "internal" and not (req.recipient or "").strip():
+    if req.profile in ("partner", "tracing") and not (req.recipient or "").strip():
         raise _invalid("Say who receives it: their ids are scoped to them.", "recipient")
     if req.profile == "public" and req.since:
         raise _invalid("Public aggregates are whole tables; since does not apply.", "since")
@@ -178,7 +178,11 @@ def prepare(req: ExportRequest, actor: Actor) -> Export:
             place_path = find_place(req.place).path
         except ApiError:
             raise _invalid("Unknown place.", "place") from None
-    key = None if req.profile == "internal" else recipient_key(req.team_id, req.recipient or "")
+    key = (
+        recipient_key(req.team_id, req.recipient or "")
+        if req.profile in ("partner", "tracing")
+        else None
+    )
     ctx = ExportContext(profile=req.profile, places=places, key=key)
     shared = req.profile != "internal"
     scope = Scope(
@@ -233,7 +237,7 @@ def prepare(req: ExportRequest, actor: Actor) -> Export:
         "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "filters": req.filters(),
         "suppression_threshold": k if req.profile == "public" else None,
-        "ids": "internal" if key is None else "recipient_scoped",
+        "ids": {"internal": "internal", "public": "none"}.get(req.profile, "recipient_scoped"),
         "next_since": scope.until_seq,
     }
     counts = {"records": 0, "withdrawn": 0}
