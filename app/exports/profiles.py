@@ -44,6 +44,7 @@ __all__ = [
     "ExportContext",
     "admits",
     "columns_for",
+    "row_reader",
     "scoped_id",
 ]
 
@@ -80,7 +81,11 @@ Getter = Callable[[ExportContext, Any], Any]
 
 
 def _value(name: str) -> Getter:
-    return lambda ctx, row: row.values.get(name)
+    def get(ctx: ExportContext, row: Any) -> Any:
+        return row.values.get(name)
+
+    get.plain = True  # type: ignore[attr-defined]
+    return get
 
 
 def _collection(name: str) -> Getter:
@@ -266,19 +271,37 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class Column:
-    """One exported column: its header, its source name, and how to read it from a row."""
+    """One exported column: its header, its source name, and how to read it from a row.
+
+    `plain` names the value a column copies as it is (the common case, read without a
+    call per cell); otherwise `get` computes it.
+    """
 
     header: str
     source: str
     get: Getter
+    plain: str | None = None
 
 
 def columns_for(profile: str, kind: str) -> list[Column]:
     """The columns of one kind in a record profile, in export order."""
-    return [
-        Column(_HEADERS.get(name, name), name, _getter(kind, name, profile))
-        for name in COLUMNS[profile][kind]
-    ]
+    out = []
+    for name in COLUMNS[profile][kind]:
+        get = _getter(kind, name, profile)
+        plain = name if getattr(get, "plain", False) else None
+        out.append(Column(_HEADERS.get(name, name), name, get, plain))
+    return out
+
+
+def row_reader(columns: list[Column]) -> Callable[[ExportContext, Any], list[Any]]:
+    """A function giving one row's cells in column order (the hot loop of every export)."""
+    steps = [(c.plain, c.get) for c in columns]
+
+    def read(ctx: ExportContext, row: Any) -> list[Any]:
+        value = row.values.get
+        return [value(plain) if plain is not None else get(ctx, row) for plain, get in steps]
+
+    return read
 
 
 # --- which records may leave -----------------------------------------------------------

@@ -32,6 +32,7 @@ from app.exports.profiles import (
     ExportContext,
     admits,
     columns_for,
+    row_reader,
 )
 from app.exports.stream import ExportRow, Scope, scan
 from app.extensions import db
@@ -298,7 +299,7 @@ def _table(
     incremental = scope.incremental
     if incremental:
         headers = ["action", *headers]
-    getters = [c.get for c in columns]
+    read = row_reader(columns)
     id_at = headers.index("id")
 
     def rows() -> Iterator[list[Any]]:
@@ -309,7 +310,7 @@ def _table(
                 cells[id_at] = ctx.ref(row.id)
                 yield cells
                 continue
-            values = [get(ctx, row) for get in getters]
+            values = read(ctx, row)
             yield ["upsert", *values] if incremental else values
 
     return headers, rows()
@@ -324,7 +325,10 @@ def _objects(
         for row in rows:
             yield dict(zip(headers, row, strict=True))
         return
-    per_kind = {kind: columns_for(req.profile, kind) for kind in req.kinds}
+    per_kind = {}
+    for kind in req.kinds:
+        columns = columns_for(req.profile, kind)
+        per_kind[kind] = ([c.header for c in columns], row_reader(columns))
     incremental = scope.incremental
     for action, row in _record_items(req, scope, counts):
         if action == "withdraw":
@@ -332,10 +336,10 @@ def _objects(
                 yield {"action": "withdraw", "id": ctx.ref(row.id), "kind": row.kind}
             continue
         obj: dict[str, Any] = {"action": "upsert"} if incremental and req.format == "jsonl" else {}
-        for column in per_kind[row.kind]:
-            value = column.get(ctx, row)
+        headers, read = per_kind[row.kind]
+        for header, value in zip(headers, read(ctx, row), strict=True):
             if value is not None:
-                obj[column.header] = value
+                obj[header] = value
         yield obj
 
 
