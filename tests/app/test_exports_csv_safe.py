@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.exports.csv_safe import BOM, csv_chunks, format_cell, safe_cell, unescape_cell
@@ -64,6 +64,7 @@ def test_numbers_stay_numbers_and_dates_are_iso():
     assert format_cell(["=a", "b"]) == "'=a; b"
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.text(), min_size=1, max_size=5), min_size=1, max_size=20))
 def test_any_text_round_trips(rows):
     """Whatever the text (quotes, newlines, commas, formulas), reading gives it back."""
