@@ -9,6 +9,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app import faults
 from app.api.bodies import json_response, read_json_body
 from app.api.errors import ApiError
 from app.schemas.sync_api import HandshakeSchema, MissingSchema, PullArgs
@@ -67,6 +68,7 @@ class PushView(MethodView):
         principal = require_principal()
         device = _device()
         results = sync_push.push(principal.user, device, changes, via=f"device:{device.id}")
+        faults.point("push.after_commit")
         return json_response({"results": results})
 
 

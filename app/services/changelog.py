@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import faults
 from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
@@ -235,6 +236,7 @@ def write(
         change_rows = []
         seq_of: dict[str, int] = {}
         for offset, change in enumerate(fresh):
+            faults.point("push.change", offset + 1)
             seq = first + offset
             seq_of[change.op_id] = seq
             state = touched[change.record_id]

@@ -40,7 +40,7 @@ def place_id_for_pcode(pcode: str) -> str:
 
 def sample_files() -> list[Path]:
     """The demo gazetteer shipped with the package, in import order."""
-    folder = resources.files("app") / "data"
+    folder = resources.files("app") / "samples"
     return [Path(str(folder / name)) for name in SAMPLE_FILES]
 
 

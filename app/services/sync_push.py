@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from app import faults
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ChangeRow, Device, ParkedChange, Record, User
@@ -229,6 +230,7 @@ def push(
         return team if isinstance(team, str) else ""
 
     outcomes = changelog.write(record_ids, build, via=via, team_of=team_of, commit=False)
+    faults.point("push.before_commit")
     db.session.commit()
     by_op = {}
     for outcome in outcomes:

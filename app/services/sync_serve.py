@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ChangeRow, Device, Record
@@ -36,12 +37,13 @@ def access_epoch(principal: Principal) -> str:
     return hashlib.sha256("\n".join(roles).encode()).hexdigest()[:16]
 
 
+def _contact_due(device: Device) -> bool:
+    return device.last_seen_at is None or utcnow() - device.last_seen_at > timedelta(seconds=30)
+
+
 def _touch(device: Device | None) -> None:
-    if device is None:
-        return
-    now = utcnow()
-    if device.last_seen_at is None or now - device.last_seen_at > timedelta(seconds=30):
-        device.last_seen_at = now
+    if device is not None and _contact_due(device):
+        device.last_seen_at = utcnow()
 
 
 def handshake(
@@ -50,6 +52,7 @@ def handshake(
     """Record what the caller reports, and tell it where the hub stands."""
     epoch = access_epoch(principal)
     if device is not None:
+        begin_write()  # SQLite cannot upgrade this request's read transaction safely
         device.reported_seq = max(int(hello.get("own_seq") or 0), 0)
         device.app_version = str(hello.get("app_version") or "")[:40]
         device.schema_version = int(hello.get("schema_version") or 1)
@@ -112,8 +115,10 @@ def pull(principal: Principal, device: Device | None, since: int, limit: int) ->
         )
     )
     if device is not None:
-        device.last_pull_seq = max(device.last_pull_seq or 0, since)
-        _touch(device)
+        if since > (device.last_pull_seq or 0) or _contact_due(device):
+            begin_write()  # SQLite cannot upgrade this request's read transaction safely
+            device.last_pull_seq = max(device.last_pull_seq or 0, since)
+            _touch(device)
         db.session.commit()
     return {
         "changes": _bodies(earlier) + _bodies(rows),
