@@ -236,10 +236,10 @@ class PartnerExportView(MethodView):
 
 @blp.route("/partner-tokens")
 class PartnerTokensView(MethodView):
-    @permission("coordinator")
+    @permission("authenticated")
     @blp.response(200, TokenListSchema)
     def get(self) -> dict[str, Any]:
-        """Partner tokens of the teams you coordinate (an admin sees all)."""
+        """Partner tokens of the teams you coordinate (an admin sees all, to revoke)."""
         tokens = partner_tokens.visible_tokens(require_principal())
         return {"partner_tokens": [partner_tokens.token_view(t) for t in tokens]}
 

@@ -316,6 +316,13 @@ def _candidates(row: Any, name: str) -> list[Any]:
     return found
 
 
+def _candidates_or(row: Any, name: str, column: Any) -> list[Any]:
+    """The typed column's value plus any candidate of an open conflict on the field."""
+    if not row.has_conflicts:
+        return [column]
+    return [column, *_candidates(row, name)]
+
+
 def death_withheld(row: Any) -> bool:
     """A missing person (possibly) recorded dead whose family is not (surely) notified."""
     if row.kind != "missing_person":
@@ -339,7 +346,10 @@ def admits(profile: str, row: Any) -> bool:
         return False
     if profile == "internal":
         return True
-    if row.sensitivity == "strictly_confidential" or row.verification_status == "discounted":
+    # A candidate in an open conflict counts as much as the provisional winner.
+    if "strictly_confidential" in _candidates_or(row, "sensitivity", row.sensitivity):
+        return False
+    if "discounted" in _candidates_or(row, "verification_status", row.verification_status):
         return False
     if profile == "partner" and row.kind == "missing_person":
         return consents_to(row, "partners")
