@@ -216,6 +216,17 @@ def prepare(req: ExportRequest, actor: Actor) -> Export:
     db.session.add(log)
     db.session.flush()
     details = {"profile": req.profile, "format": req.format, "filters": req.filters()}
+    # Logged before the first byte leaves: a crash mid-stream still leaves a trace.
+    audit(
+        "export_started",
+        actor.user,
+        actor_name=actor.name,
+        target_type="export",
+        target_id=log.id,
+        team_id=req.team_id,
+        partner_token_id=actor.token.id if actor.token else None,
+        **details,
+    )
     if actor.token is not None:
         actor.token.last_used_at = now
         audit(
