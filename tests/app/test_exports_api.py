@@ -315,3 +315,17 @@ def test_cli_export_and_token(app, coordinator, tmp_path):
     db.session.rollback()  # the CLI wrote in its own app context and session
     assert db.session.get(PartnerToken, token_id).revoked_at is not None
     assert db.session.scalars(sa.select(ExportLog.via)).all() == ["cli"]
+
+
+def test_pfif_withdrawal_is_an_expired_placeholder(coordinator):
+    """A person withdrawn since the last PFIF pull comes back as PFIF's expired
+    placeholder: ids and dates, no name."""
+    person = _post(coordinator, MISSING)
+    query = {"profile": "tracing", "format": "pfif", "recipient": "ICRC"}
+    first = _export(coordinator, **query)
+    assert "سامر" in first.get_data(as_text=True)
+    cursor = first.headers["X-Export-Next-Since"]
+    coordinator.patch(f"/api/v1/records/{person['id']}", json={"consent_scope": ["internal"]})
+    text = _export(coordinator, since=cursor, **query).get_data(as_text=True)
+    assert text.count("<pfif:person>") == 1
+    assert "<pfif:expiry_date>" in text and "سامر" not in text and person["id"] not in text
