@@ -11,6 +11,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: load settings, bind extensions, register every blueprint."""
     from app import database, web
     from app.api import audit as audit_api
+    from app.api import bundles as bundles_api
     from app.api import devices as devices_api
     from app.api import errors, health, teams, users
     from app.api import exports as exports_api
@@ -22,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.security import guards, passwords
     from app.security.permissions import permission
     from app.services import devices as device_tokens
-    from app.services import partner_tokens
+    from app.services import partner_tokens, peer_rules
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     passwords.configure(app.config.get("ARGON2"))
     device_tokens.init()
     partner_tokens.init()
+    peer_rules.init()
     database.init_app(app)
     api = errors.TawthiqApi(app)
     app.extensions["tawthiq_api"] = api
@@ -49,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         devices_api.blp,
         sync_api.blp,
         exports_api.blp,
+        bundles_api.blp,
     ):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.

@@ -40,15 +40,33 @@ def main(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--sync-every",
+    default=None,
+    help="Sync with every peer that has a URL this often (e.g. 10m), retrying with backoff.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, threads: int, sync_every: str | None) -> None:
     """Serve the app with waitress until Ctrl-C."""
     import waitress
 
     app = _app(ctx)
+    stop = None
+    if sync_every:
+        from app.services import peer_rules, peer_sync
+
+        every = _run(peer_rules.parse_duration, sync_every)
+        with app.app_context():
+            from app.services import hub_keys
+
+            hub_keys.current()  # made at first start, before any request needs them
+        stop = peer_sync.start_background(app, every.total_seconds())
+        click.echo(f"Syncing with peers every {sync_every}.", err=True)
     click.echo(f"Tawthiq serving on http://{host}:{port}  (Ctrl-C stops it)", err=True)
     with contextlib.suppress(KeyboardInterrupt):
         waitress.serve(app, host=host, port=port, threads=threads, ident="tawthiq")
+    if stop is not None:
+        stop.set()
     click.echo("Tawthiq stopped.", err=True)
 
 
@@ -280,6 +298,371 @@ def sync_reexamine(ctx: click.Context) -> None:
         f"{counts['examined']} examined, {counts['applied']} applied, "
         f"{counts['still_parked']} still parked."
     )
+
+
+# --- hubs: identity, peers, bundles ----------------------------------------------------
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@main.group()
+def hub() -> None:
+    """This hub's identity."""
+
+
+@hub.command("id")
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the public keys to FILE (for a peer reached only by courier).",
+)
+@click.pass_context
+def hub_id(ctx: click.Context, export_to: str | None) -> None:
+    """Print this hub's id and the fingerprint of its public keys (check it out of band)."""
+    import json
+
+    from app.services import hub_keys
+
+    with _app(ctx).app_context():
+        keys = hub_keys.current()
+        ident = hub_keys.hub_id()
+        from app.extensions import db as database
+
+        database.session.commit()
+    click.echo(f"hub id:      {ident}")
+    click.echo(f"fingerprint: {keys.fingerprint}")
+    for name, value in keys.public.items():
+        click.echo(f"{name + ' key:':12} {value}")
+    if export_to:
+        doc = {"hub_id": ident, "hub_keys": keys.public, "fingerprint": keys.fingerprint}
+        Path(export_to).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+@main.group()
+def peer() -> None:
+    """Other hubs: replication tokens, sharing rules, sync."""
+
+
+_RULE_OPTIONS = [
+    click.option("--teams", multiple=True, help="Teams shared (names or ids, comma-separated)."),
+    click.option("--kinds", multiple=True, help="Record kinds shared (default: all)."),
+    click.option(
+        "--max-sensitivity",
+        type=click.Choice(["public", "restricted", "confidential", "strictly_confidential"]),
+        default=None,
+        help="Highest sensitivity shared (default: confidential).",
+    ),
+    click.option("--allow-edits", is_flag=True, help="Accept the peer's edits of our teams."),
+    click.option(
+        "--readers", multiple=True, help="Local teams whose coordinators read what arrives."
+    ),
+]
+
+
+def _rule_options(fn: Any) -> Any:
+    for option in reversed(_RULE_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def _rule(
+    teams: tuple[str, ...],
+    kinds: tuple[str, ...],
+    max_sensitivity: str | None,
+    allow_edits: bool,
+    readers: tuple[str, ...],
+    teams_required: bool,
+) -> dict[str, Any]:
+    from app.services import peer_rules
+
+    team_list = _split(teams)
+    if teams_required and not team_list:
+        raise click.UsageError("Say which teams are shared: --teams NAME[,NAME].")
+    return _run(
+        peer_rules.make_rule,
+        team_list if team_list else None,
+        _split(kinds) or None,
+        max_sensitivity,
+        allow_edits,
+        _split(readers),
+    )
+
+
+@peer.group("token")
+def peer_token() -> None:
+    """Replication tokens this hub issues to peers."""
+
+
+@peer_token.command("create")
+@click.option("--for", "name", required=True, help="The peer's name on this hub.")
+@_rule_options
+@click.option("--expires", default=None, help="Lifetime, e.g. 30d (default: none).")
+@click.pass_context
+def peer_token_create(
+    ctx: click.Context,
+    name: str,
+    teams: tuple[str, ...],
+    kinds: tuple[str, ...],
+    max_sensitivity: str | None,
+    allow_edits: bool,
+    readers: tuple[str, ...],
+    expires: str | None,
+) -> None:
+    """Set the sharing rule for peer NAME and issue it a token (shown once)."""
+    from app.services import peer_rules
+
+    with _app(ctx).app_context():
+        rule = _rule(teams, kinds, max_sensitivity, allow_edits, readers, True)
+        row, token = _run(peer_rules.create_token, name, rule, expires)
+        expiry = row.expires_at.isoformat() if row.expires_at else "never"
+        click.echo(f"Token {row.id} for {name} (expires: {expiry}). Shown once:")
+        click.echo(token)
+
+
+@peer_token.command("revoke")
+@click.argument("name")
+@click.option("--token-id", default=None, help="Only this token (default: all of NAME's).")
+@click.pass_context
+def peer_token_revoke(ctx: click.Context, name: str, token_id: str | None) -> None:
+    """Revoke NAME's replication tokens now."""
+    from app.services import peer_rules
+
+    with _app(ctx).app_context():
+        count = _run(peer_rules.revoke_tokens, name, token_id)
+    click.echo(f"Revoked {count} token(s) of {name}.")
+
+
+@peer.command("add")
+@click.argument("name")
+@click.argument("url", required=False, default="")
+@click.option("--token", default="", help="The token the other hub issued to us.")
+@click.option("--fingerprint", default="", help="Pin the other hub's key fingerprint.")
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The other hub's `hub id --export` file (courier-only peers).",
+)
+@_rule_options
+@click.pass_context
+def peer_add(
+    ctx: click.Context,
+    name: str,
+    url: str,
+    token: str,
+    fingerprint: str,
+    keys_file: str | None,
+    teams: tuple[str, ...],
+    kinds: tuple[str, ...],
+    max_sensitivity: str | None,
+    allow_edits: bool,
+    readers: tuple[str, ...],
+) -> None:
+    """Add (or update) peer NAME: its URL and token, our sharing rule for it."""
+    import json
+
+    from app.extensions import db as database
+    from app.services import hub_keys, peer_rules, peer_serve
+
+    with _app(ctx).app_context():
+        rule = _rule(teams, kinds, max_sensitivity, allow_edits, readers, False)
+        row = peer_rules.get_or_create_peer(name)
+        row.rule = rule
+        if url:
+            row.url = url.rstrip("/")
+        if token:
+            row.token = token
+        if fingerprint:
+            if row.fingerprint and hub_keys.normalise_fingerprint(
+                row.fingerprint
+            ) != hub_keys.normalise_fingerprint(fingerprint):
+                raise click.ClickException(
+                    f"{name} is pinned to {row.fingerprint}; not changing the pin."
+                )
+            row.fingerprint = fingerprint
+        if keys_file:
+            doc = json.loads(Path(keys_file).read_text(encoding="utf-8"))
+            _run(peer_serve.pin, row, str(doc["hub_id"]), doc["hub_keys"])
+        database.session.commit()
+        click.echo(f"Peer {name}: {row.url or 'no URL (it connects to us, or by courier)'}")
+        if row.fingerprint:
+            click.echo(f"  pinned fingerprint: {row.fingerprint}")
+        elif url:
+            click.echo("  no fingerprint given: the first sync pins what the hub shows.")
+        if not rule["readers"]:
+            click.echo("  note: no --readers: records from other hubs stay unread here.")
+
+
+@peer.command("list")
+@click.pass_context
+def peer_list(ctx: click.Context) -> None:
+    """List peers: last exchange, checkpoints, errors."""
+    import json
+
+    from app.services.sync_monitor import peers as peer_view
+
+    with _app(ctx).app_context():
+        for entry in peer_view():
+            click.echo(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+@peer.command("sync")
+@click.argument("name", required=False)
+@click.option("--all", "every", is_flag=True, help="Every peer that has a URL.")
+@click.pass_context
+def peer_sync_cmd(ctx: click.Context, name: str | None, every: bool) -> None:
+    """Push to and pull from peer NAME now."""
+    import sqlalchemy as sqla
+
+    from app.extensions import db as database
+    from app.models import Peer
+    from app.services import peer_sync
+
+    with _app(ctx).app_context():
+        names = (
+            [p.name for p in database.session.scalars(sqla.select(Peer)) if p.url]
+            if every
+            else [name]
+        )
+        if not names or names == [None]:
+            raise click.UsageError("Give a peer NAME or --all.")
+        failed = False
+        for n in names:
+            try:
+                report = peer_sync.sync_peer(str(n))
+                click.echo(f"{n}: {report.line()}")
+            except peer_sync.PeerSyncError as exc:
+                click.echo(f"{n}: {exc}", err=True)
+                failed = True
+            except Exception as exc:
+                click.echo(f"{n}: {_message(exc)}", err=True)
+                failed = True
+        if failed:
+            sys.exit(1)
+
+
+@main.group()
+def bundle() -> None:
+    """USB bundles: signed, encrypted changes carried by hand (docs/bundles.md)."""
+
+
+def _passphrase(var: str | None) -> str | None:
+    import os
+
+    if var is None:
+        return None
+    value = os.environ.get(var)
+    if not value:
+        raise click.UsageError(f"The environment variable {var} holds no passphrase.")
+    return value
+
+
+@bundle.command("export")
+@click.option("--peer", "peer_name", default=None, help="From this peer's checkpoint, by its rule.")
+@click.option("--since", type=int, default=None, help="From this hub_seq instead.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--passphrase-env", default=None, help="Lock with the passphrase in this variable.")
+@click.option("--to-peer", default=None, help="Encrypt to this peer's pinned key.")
+@click.pass_context
+def bundle_export(
+    ctx: click.Context,
+    peer_name: str | None,
+    since: int | None,
+    output: str,
+    passphrase_env: str | None,
+    to_peer: str | None,
+) -> None:
+    """Write the changes a peer may hold into one signed, encrypted file."""
+    from app.services import bundles
+
+    if peer_name is None and since is None:
+        raise click.UsageError("Give --peer NAME or --since SEQ.")
+    if passphrase_env and to_peer:
+        raise click.UsageError("Either --passphrase-env or --to-peer, not both.")
+    name = peer_name or to_peer
+    if name is None:
+        raise click.UsageError("Name the peer whose sharing rule applies: --peer or --to-peer.")
+    if peer_name and to_peer and peer_name != to_peer:
+        raise click.UsageError("--peer and --to-peer name different peers.")
+    with _app(ctx).app_context():
+        try:
+            result = bundles.export_bundle(
+                Path(output), name, since=since, passphrase=_passphrase(passphrase_env)
+            )
+        except bundles.BundleRejected as exc:
+            raise click.ClickException(str(exc)) from exc
+        except Exception as exc:
+            raise click.ClickException(_message(exc)) from exc
+    click.echo(
+        f"Wrote {output}: bundle {result.bundle_id}, {result.changes} changes "
+        f"(hub_seq {result.seq_from}..{result.seq_to}) for {result.recipient}."
+    )
+
+
+@bundle.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passphrase-env", default=None, help="The passphrase is in this variable.")
+@click.option(
+    "--receipt",
+    "receipt_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the receipt (default: FILE.receipt.json).",
+)
+@click.pass_context
+def bundle_import(
+    ctx: click.Context, file: str, passphrase_env: str | None, receipt_path: str | None
+) -> None:
+    """Check a bundle whole, apply it, and write a signed receipt to carry back."""
+    import json
+
+    from app.services import bundles
+
+    with _app(ctx).app_context():
+        try:
+            result = bundles.import_bundle(Path(file), _passphrase(passphrase_env))
+        except bundles.BundleRejected as exc:
+            raise click.ClickException(str(exc)) from exc
+    out = Path(receipt_path or f"{file}.receipt.json")
+    out.write_text(json.dumps(result.receipt, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "nothing"
+    again = " (imported before: nothing new)" if result.repeated else ""
+    click.echo(f"Imported bundle {result.bundle_id} from {result.source}: {counts}{again}.")
+    click.echo(f"Receipt: {out}")
+
+
+@bundle.command("receipt")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def bundle_receipt(ctx: click.Context, file: str) -> None:
+    """Apply a receipt that came back: the peer's checkpoint moves past the bundle."""
+    import json
+
+    from app.services import bundles
+
+    with _app(ctx).app_context():
+        try:
+            doc = json.loads(Path(file).read_text("utf-8"))
+            peer, row, advanced = bundles.apply_receipt(doc)
+        except ValueError as exc:
+            raise click.ClickException("Rejected: the receipt is not JSON.") from exc
+        except bundles.BundleRejected as exc:
+            raise click.ClickException(str(exc)) from exc
+        moved = (
+            f"checkpoint now {peer.push_seq}" if advanced else f"checkpoint stays {peer.push_seq}"
+        )
+        click.echo(f"Receipt for bundle {row.bundle_id} from {peer.name}: {moved}.")
+
+
+def _message(exc: Exception) -> str:
+    from app.api.errors import ApiError
+
+    return exc.message if isinstance(exc, ApiError) else str(exc)
 
 
 # --- places (the gazetteer) ------------------------------------------------------------

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     # Set to True when served over HTTPS (the TLS front sets it through the environment).
     "SESSION_COOKIE_SECURE": False,
     "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_BASE_DELAY_SECONDS": 1,
+    "WIPE_AFTER_FAILED_UNLOCKS": 10,
     "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
     "ADDRESS_FREE_FAILURES": 50,
     "API_TITLE": "Tawthiq",

@@ -24,6 +24,15 @@ from .changes import (
 from .client import Replica, SyncReport, Transport
 from .fields import KINDS, KindSpec, field_class, kind_spec
 from .hlc import Hlc, format_hlc, parse_hlc, recv, tick
+from .hubs import (
+    Bundle,
+    BundleRejected,
+    Receipt,
+    apply_receipt,
+    export_bundle,
+    hub_pull,
+    import_bundle,
+)
 from .materialise import (
     DELETED,
     MERGED_INTO,
@@ -47,6 +56,8 @@ __all__ = [
     "MERGED_INTO",
     "PUSH_STATUSES",
     "SCHEMA_VERSION",
+    "Bundle",
+    "BundleRejected",
     "Candidate",
     "CanonicalError",
     "Change",
@@ -60,17 +71,22 @@ __all__ = [
     "OpInfo",
     "PullPage",
     "PushResult",
+    "Receipt",
     "RecordState",
     "Replica",
     "SyncReport",
     "Transport",
     "apply_change",
+    "apply_receipt",
     "blank_for_purge",
     "canonical_bytes",
     "canonical_json",
     "compute_content_hash",
+    "export_bundle",
     "field_class",
     "format_hlc",
+    "hub_pull",
+    "import_bundle",
     "kind_spec",
     "link_merges",
     "materialise",

@@ -227,13 +227,22 @@ class Replica:
         return SyncReport(pushed.pushed, pulled.pulled, repaired.repaired, pushed.problems)
 
     def forget(self, record_ids: Iterable[str]) -> None:
-        """Drop records this replica may no longer hold (its unsent changes stay queued)."""
+        """Drop records this replica may no longer hold (its unsent changes stay queued).
+
+        The have-vector is recounted over what stays: it claims only changes held, so
+        the repair path sends the forgotten ones again if access comes back.
+        """
+        dropped = False
         for rid in record_ids:
             self._states.pop(rid, None)
             for op in self._by_record.pop(rid, []):
                 if op not in self.outbox:
-                    self.log.pop(op, None)
+                    dropped = self.log.pop(op, None) is not None or dropped
             self._purge_of.pop(rid, None)
+        if dropped:
+            self._have = HaveVector()
+            for c in self.log.values():
+                self._have.add(c.origin_id, c.origin_seq)
 
     # -- backup and restore -------------------------------------------------------------
 

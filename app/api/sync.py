@@ -14,7 +14,7 @@ from app.api.bodies import json_response, read_json_body
 from app.api.errors import ApiError
 from app.schemas.sync_api import HandshakeSchema, MissingSchema, PullArgs
 from app.security.permissions import permission, require_principal
-from app.services import sync_monitor, sync_push, sync_serve
+from app.services import peer_serve, sync_monitor, sync_push, sync_serve
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync")
 
@@ -36,6 +36,11 @@ def _device() -> Any:
     return require_principal().scopes.get("device")
 
 
+def _is_peer() -> bool:
+    """Another hub holding one of our replication tokens (docs/hubs.md)."""
+    return "peer" in require_principal().scopes
+
+
 @blp.route("/sync/handshake")
 class HandshakeView(MethodView):
     @permission("device")
@@ -43,6 +48,8 @@ class HandshakeView(MethodView):
     def post(self, hello: dict[str, Any]) -> Response:
         """Introduce the device; learn the hub's watermark, clock and limits."""
         limits = {"body_bytes": current_app.config["MAX_CONTENT_LENGTH"]}
+        if _is_peer():
+            return json_response(peer_serve.handshake(require_principal(), hello, limits))
         return json_response(sync_serve.handshake(require_principal(), _device(), hello, limits))
 
 
@@ -66,6 +73,8 @@ class PushView(MethodView):
                 "too_many_changes",
             )
         principal = require_principal()
+        if _is_peer():
+            return json_response({"results": peer_serve.push(principal, changes)})
         device = _device()
         results = sync_push.push(principal.user, device, changes, via=f"device:{device.id}")
         faults.point("push.after_commit")
@@ -80,6 +89,8 @@ class PullView(MethodView):
         """Changes after `since` you may hold, up to the safe watermark; `forget` lists
         records you may no longer hold."""
         page = sync_serve.pull(require_principal(), _device(), args["since"], args["limit"])
+        if _is_peer():
+            peer_serve.note_pull(require_principal(), args["since"])
         return json_response(page)
 
 
@@ -114,5 +125,12 @@ class ParkedView(MethodView):
 class PeersView(MethodView):
     @permission("authenticated")
     def get(self) -> Response:
-        """The "nothing lost" monitor: per device, what it reports against what we hold."""
-        return json_response({"devices": sync_monitor.devices(require_principal())})
+        """The "nothing lost" monitor: per device, what it reports against what we hold;
+        for admins also per peer hub (last exchange, lag in changes) and its bundles."""
+        principal = require_principal()
+        return json_response(
+            {
+                "devices": sync_monitor.devices(principal),
+                "peers": sync_monitor.peers(principal),
+            }
+        )

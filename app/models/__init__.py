@@ -3,6 +3,7 @@
 from app.models.accounts import Membership, Team, User, UserSession
 from app.models.audit import AuditEvent
 from app.models.partners import ExportLog, PartnerToken
+from app.models.peers import BundleRecord, Peer, PeerToken
 from app.models.places import Place
 from app.models.records import ChangeRow, HubCounter, HubIdentity, NameToken, Record
 from app.models.security import LoginThrottle
@@ -10,6 +11,7 @@ from app.models.sync import Device, ParkedChange
 
 __all__ = [
     "AuditEvent",
+    "BundleRecord",
     "ChangeRow",
     "Device",
     "ExportLog",
@@ -20,6 +22,8 @@ __all__ = [
     "NameToken",
     "ParkedChange",
     "PartnerToken",
+    "Peer",
+    "PeerToken",
     "Place",
     "Record",
     "Team",

@@ -21,6 +21,9 @@ class Team(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None for this hub's own teams; for a team whose records arrived from a peer, the
+    # id of the hub where the team lives (team ids are UUIDs, the same on every hub).
+    origin_hub: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="team")
 

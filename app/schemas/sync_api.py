@@ -44,6 +44,11 @@ class HandshakeSchema(Schema):
     have = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     own_seq = fields.Integer(load_default=0)
     access_epoch = fields.String(load_default=None, allow_none=True)
+    # Hub to hub only (docs/hubs.md): a nonce the answer signs, the caller's public
+    # keys, and the caller's own sharing rule (team names for teams it may send).
+    challenge = fields.String(load_default=None, allow_none=True)
+    hub_keys = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+    rule = fields.Dict(load_default=None)
 
 
 class PullArgs(Schema):

@@ -32,6 +32,7 @@ RULES = (
     "admin",
     "token",
     "device",
+    "user_or_device",
     "partner",
 )
 
@@ -45,10 +46,12 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         raise ApiError(
             401, "This device was revoked or its user disabled; log in again.", "device_revoked"
         )
+    if principal.scopes.get("token_revoked"):
+        raise ApiError(401, "This replication token was revoked or has expired.", "token_revoked")
     refused = principal.scopes.get("partner_refused")
     if refused:
         raise ApiError(401, f"This partner token is {refused}.", f"partner_token_{refused}")
-    is_device = "device" in principal.scopes
+    is_device = "device" in principal.scopes or "peer" in principal.scopes
     is_partner = "partner" in principal.scopes
     if rule == "partner":
         if not is_partner:
@@ -57,9 +60,11 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
     if is_partner:
         # A partner token pulls exports; it opens nothing else.
         raise ApiError(403, "A partner token can only pull exports.", "forbidden")
+    if rule == "user_or_device" and is_device:
+        return  # e.g. the hub's public keys: a browser asks with its session or its token
     if rule == "device":
         if not is_device:
-            raise ApiError(401, "Sync with this device's token.", "unauthenticated")
+            raise ApiError(401, "Sync with a device's or a peer's token.", "unauthenticated")
         return
     if is_device:
         # A device token syncs; it is no key to the rest of the API if a phone is taken.
@@ -71,7 +76,7 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         return  # the view checks the token's own scope
     if principal.user is None:
         raise ApiError(403, "This token cannot use this endpoint.", "forbidden")
-    if rule == "authenticated":
+    if rule in ("authenticated", "user_or_device"):
         return
     if rule == "admin" and not principal.is_admin:
         raise ApiError(403, "Only an administrator may do this.", "forbidden")

@@ -22,19 +22,36 @@ class Principal:
     via: str  # "session" | "token"
     session: UserSession | None = None
     scopes: dict[str, object] = field(default_factory=dict)
+    _grants: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_admin(self) -> bool:
         return bool(self.user and self.user.is_admin)
 
+    def grants(self) -> dict[str, str]:
+        """Other hubs' teams this user reads through a peer's sharing rule:
+        {team id: "coordinator" | "reader"} (see services/peer_rules.py)."""
+        if self._grants is None:
+            self._grants = {}
+            if self.user is not None:
+                for loader in GRANT_LOADERS:
+                    self._grants.update(loader(self.user))
+        return self._grants
+
     def role_in(self, team_id: str) -> str | None:
-        return self.user.role_in(team_id) if self.user else None
+        if not self.user:
+            return None
+        return self.user.role_in(team_id) or self.grants().get(team_id)
 
     def team_ids(self, role: str | None = None) -> set[str]:
-        """Teams the caller belongs to (optionally only those where they hold `role`)."""
+        """Teams the caller belongs to (optionally only those where they hold `role`;
+        with a role, teams of other hubs granted through a peer's rule count too)."""
         if not self.user:
             return set()
-        return {m.team_id for m in self.user.memberships if role is None or m.role == role}
+        own = {m.team_id for m in self.user.memberships if role is None or m.role == role}
+        if role is None:
+            return own
+        return own | {t for t, r in self.grants().items() if r == role}
 
 
 def token_hash(token: str) -> str:
@@ -46,6 +63,8 @@ _KEY = "tawthiq.principal"
 
 # Other kinds of bearer token (devices, partners, peers) register a loader here.
 TOKEN_LOADERS: list = []
+# Sources of team access beyond memberships (peer sharing rules) register here.
+GRANT_LOADERS: list = []
 
 
 def _load_session() -> Principal | None:
@@ -66,7 +85,14 @@ def _load_session() -> Principal | None:
         return None
     # Refresh at most once a minute: an update per request would serialise readers on SQLite.
     if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
+        # A write: on SQLite it must start as one (a read transaction cannot be upgraded
+        # while devices push). The refresh is best effort; the session stays valid.
+        from app.database import begin_write
+
+        begin_write()
+        db.session.execute(
+            sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
         db.session.commit()
     return Principal(user=user, via="session", session=row)
 

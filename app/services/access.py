@@ -27,9 +27,15 @@ COORDINATOR_FATES = frozenset({"believed_dead", "confirmed_dead"})
 
 def readable_clause(principal: Principal) -> sa.ColumnElement[bool]:
     """A WHERE clause selecting the records the caller may read."""
+    rule = principal.scopes.get("peer_rule")
+    if rule is not None:
+        from app.services.peer_rules import readable_for_rule
+
+        return readable_for_rule(rule)  # type: ignore[arg-type]
     if principal.user is None:
         return sa.false()
-    coordinator = principal.team_ids("coordinator")
+    # Readers: other hubs' teams granted read-only to coordinators by a peer's rule.
+    coordinator = principal.team_ids("coordinator") | principal.team_ids("reader")
     reporter = principal.team_ids("reporter") - coordinator
     uid = principal.user.id
     clauses: list[sa.ColumnElement[bool]] = []
@@ -57,7 +63,7 @@ def can_read(principal: Principal, row: Record) -> bool:
     if principal.user is None:
         return False
     role = principal.role_in(row.team_id)
-    if role == "coordinator":
+    if role in ("coordinator", "reader"):
         return True
     if role != "reporter" or row.sensitivity == "strictly_confidential":
         return False

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.api.errors import ApiError
+from app.database import begin_write
 from app.extensions import db
 from app.models import Membership, Team, User
 from app.security.passwords import generate_password, hash_password
@@ -42,6 +43,7 @@ def find_user(username_or_id: str) -> User:
 
 def create_team(actor: User | None, name: str) -> Team:
     """Create a team with a unique name."""
+    begin_write()
     name = name.strip()
     if not name:
         raise ApiError(422, "A team needs a name.", fields={"name": ["Required."]})
@@ -57,6 +59,7 @@ def create_team(actor: User | None, name: str) -> Team:
 
 def rename_team(actor: User | None, team: Team, name: str) -> Team:
     """Give a team a new unique name."""
+    begin_write()
     name = name.strip()
     if not name:
         raise ApiError(422, "A team needs a name.", fields={"name": ["Required."]})
@@ -150,6 +153,7 @@ def create_user(
     memberships: list[dict[str, Any]] | None = None,
 ) -> tuple[User, str]:
     """Create a user with a one-time password; returns the user and that password."""
+    begin_write()
     username = normalise_username(username)
     memberships = memberships or []
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
@@ -184,6 +188,7 @@ def update_user(actor: User | None, user: User, changes: dict[str, Any]) -> User
 
     Everything is checked before anything changes, so a refused request writes nothing.
     """
+    begin_write()
     if (
         "is_admin" in changes
         and actor is not None
@@ -233,6 +238,7 @@ def _replace_memberships(actor: User | None, user: User, wanted: list[dict[str, 
 
 def reset_password(actor: User | None, user: User) -> str:
     """Give a user a new one-time password; their sessions end."""
+    begin_write()
     password = generate_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -244,6 +250,7 @@ def reset_password(actor: User | None, user: User) -> str:
 
 def set_disabled(actor: User | None, user: User, disabled: bool) -> User:
     """Disable (ending every session at once) or re-enable a user."""
+    begin_write()
     if actor is not None and actor.id == user.id and disabled:
         raise ApiError(422, "You cannot disable yourself.", fields={"disabled": ["Own."]})
     user.disabled = disabled

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.api.errors import ApiError
+from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import LoginThrottle, User, UserSession
@@ -60,6 +61,7 @@ def _count_failure(keys: list[tuple[str, int]], now: datetime) -> None:
     A read-then-write would lose counts when several processes see failures at once.
     """
     max_delay = current_app.config["LOGIN_MAX_DELAY_SECONDS"]
+    base = current_app.config["LOGIN_BASE_DELAY_SECONDS"]
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = LoginThrottle.__table__
@@ -72,16 +74,17 @@ def _count_failure(keys: list[tuple[str, int]], now: datetime) -> None:
         failures = int(db.session.execute(stmt).scalar_one())
         over = failures - free
         if over >= 0:
-            # Doubling delays: 1 s, 2 s, 4 s … up to the cap.
+            # Doubling delays: base, 2×base, 4×base … up to the cap.
             db.session.execute(
                 sa.update(LoginThrottle)
                 .where(LoginThrottle.key == key)
-                .values(blocked_until=now + timedelta(seconds=min(max_delay, 2**over)))
+                .values(blocked_until=now + timedelta(seconds=min(max_delay, base * 2**over)))
             )
 
 
 def login(username: str, password: str) -> NewSession:
     """Check credentials and open a session, or raise 401/429 (counting the failure)."""
+    begin_write()
     username = normalise_username(username)
     address = client_address()
     keys = _throttle_keys(username, address)
@@ -128,6 +131,7 @@ def login(username: str, password: str) -> NewSession:
 
 def logout(session_row: UserSession, user: User) -> None:
     """End one session."""
+    begin_write()
     session_row.revoked_at = utcnow()
     audit("logout", user, target_type="user", target_id=user.id)
     db.session.commit()
@@ -147,6 +151,7 @@ def change_own_password(
     user: User, session_row: UserSession | None, current: str, new: str
 ) -> None:
     """A user changes their own password; their other sessions end."""
+    begin_write()
     if not verify_password(user.password_hash, current):
         raise ApiError(
             422,

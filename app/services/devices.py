@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.api.errors import ApiError
+from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Device, User
@@ -28,6 +29,7 @@ def register(
     principal: Principal, name: str, origin_id: str, public_key: str
 ) -> tuple[Device, str]:
     """Register a device for the calling user; returns it and its token (shown once)."""
+    begin_write()
     user = principal.user
     assert user is not None
     if db.session.scalar(sa.select(Device.id).where(Device.origin_id == origin_id)):
@@ -76,6 +78,7 @@ def get_visible(principal: Principal, device_id: str) -> Device:
 
 def revoke(principal: Principal | None, device: Device, reason: str = "") -> Device:
     """Revoke a device's token now."""
+    begin_write()
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         audit(

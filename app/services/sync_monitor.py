@@ -118,4 +118,112 @@ def devices(principal: Principal) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["Device", "conflicts", "devices", "parked"]
+# --- peer hubs and bundles -------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _waiting(peer: Any, after: int) -> int:
+    """Changes in our log after `after` that `peer` may hold: what it still lacks."""
+    from app.models import ChangeRow
+    from app.services.peer_rules import effective_rule, readable_for_rule
+
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ChangeRow)
+            .join(Record, Record.id == ChangeRow.record_id)
+            .where(ChangeRow.hub_seq > after, readable_for_rule(effective_rule(peer)))
+        )
+        or 0
+    )
+
+
+def peers(principal: Principal | None = None) -> list[dict[str, Any]]:
+    """Per peer hub: last exchange, checkpoints, lag in changes, bundles (admins only)."""
+    from app.models import BundleRecord, Peer, PeerToken
+
+    if principal is not None and not principal.is_admin:
+        return []
+    out = []
+    for peer in db.session.scalars(sa.select(Peer).order_by(Peer.name)):
+        tokens = list(db.session.scalars(sa.select(PeerToken).where(PeerToken.peer_id == peer.id)))
+        pulled_by_them = max((t.last_pull_seq for t in tokens), default=0)
+        seen = [t.last_seen_at for t in tokens if t.last_seen_at] + [
+            d for d in (peer.last_success_at,) if d
+        ]
+        bundles = list(
+            db.session.scalars(
+                sa.select(BundleRecord)
+                .where(BundleRecord.peer_name == peer.name)
+                .order_by(BundleRecord.id.desc())
+                .limit(5)
+            )
+        )
+        last_export = next((b for b in bundles if b.direction == "export"), None)
+        last_import = next((b for b in bundles if b.direction == "import"), None)
+        out.append(
+            {
+                "name": peer.name,
+                "hub_id": peer.hub_id,
+                "fingerprint": peer.fingerprint,
+                "url": peer.url or None,
+                "rule": peer.rule,
+                "last_exchange_at": _iso(max(seen) if seen else None),
+                "last_attempt_at": _iso(peer.last_attempt_at),
+                "last_error": peer.last_error or None,
+                "failures": peer.failures,
+                # We drive: how far we pulled against its watermark at the last handshake
+                # (hub_seq units), and what of ours it still lacks (changes).
+                "pull_seq": peer.pull_seq,
+                "remote_seq": peer.remote_seq,
+                "push_seq": peer.push_seq,
+                "lag_to_peer": _waiting(peer, max(peer.push_seq, pulled_by_them)),
+                "tokens": [
+                    {
+                        "id": t.id,
+                        "revoked": t.revoked_at is not None,
+                        "expires_at": _iso(t.expires_at),
+                        "last_seen_at": _iso(t.last_seen_at),
+                        "last_pull_seq": t.last_pull_seq,
+                    }
+                    for t in tokens
+                ],
+                "bundles": {
+                    "last_export": _bundle_view(last_export),
+                    "last_import": _bundle_view(last_import),
+                    "awaiting_receipt": int(
+                        db.session.scalar(
+                            sa.select(sa.func.count()).where(
+                                BundleRecord.peer_name == peer.name,
+                                BundleRecord.direction == "export",
+                                BundleRecord.receipt_at.is_(None),
+                            )
+                        )
+                        or 0
+                    ),
+                },
+            }
+        )
+    return out
+
+
+def _bundle_view(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "bundle_id": row.bundle_id,
+        "at": _iso(row.created_at),
+        "seq_from": row.seq_from,
+        "seq_to": row.seq_to,
+        "changes": row.changes,
+        "accepted": row.accepted,
+        "duplicate": row.duplicate,
+        "parked": row.parked,
+        "receipt_at": _iso(row.receipt_at),
+    }
+
+
+__all__ = ["Device", "conflicts", "devices", "parked", "peers"]

@@ -26,6 +26,7 @@ from app.services.access import change_refusal
 from sync import KINDS, Change, ChangeError, RecordState, apply_change, field_class
 
 MAX_PUSH_CHANGES = 500
+UNKNOWN_RECORD = "record not known on this hub and the change names no team"
 
 
 @dataclass
@@ -71,6 +72,21 @@ class _Checker:
         self.device = device
         self.via = via
         self.parked: dict[int, _Parked] = {}
+        self._own_origins: set[str] | None = None
+
+    def own_origin(self, origin_id: str) -> bool:
+        """Whether a change of this origin may come through this device: its own, or
+        one of the same user's other devices (a restored install carries the lost
+        one's unsent changes under their old origin id)."""
+        if self.device is None or origin_id == self.device.origin_id:
+            return True
+        if self._own_origins is None:
+            self._own_origins = set(
+                db.session.scalars(
+                    sa.select(Device.origin_id).where(Device.user_id == self.user.id)
+                )
+            )
+        return origin_id in self._own_origins
 
     def team_and_creator(
         self,
@@ -97,7 +113,7 @@ class _Checker:
         row: Record | None,
         batch_creates: dict[str, Change],
     ) -> str | None:
-        if self.device is not None and change.origin_id != self.device.origin_id:
+        if not self.own_origin(change.origin_id):
             return "origin_id is not this device's origin"
         if change.kind not in KINDS:
             return f"unknown record kind {change.kind!r}"
@@ -105,7 +121,7 @@ class _Checker:
             return f"record is a {state.kind}, change says {change.kind}"
         team_id, created_by = self.team_and_creator(change, state, row, batch_creates)
         if team_id is None:
-            return "record not known on this hub and the change names no team"
+            return UNKNOWN_RECORD
         refusal = change_refusal(
             self.user.role_in(team_id), self.user.id, state, created_by, change
         )
@@ -115,9 +131,14 @@ class _Checker:
 
 
 def push(
-    user: User, device: Device | None, raw_changes: list[Any], via: str
+    user: User | None,
+    device: Device | None,
+    raw_changes: list[Any],
+    via: str,
+    checker: Any = None,
 ) -> list[dict[str, Any]]:
-    """Store a batch from a device; one result per change, in order."""
+    """Store a batch from a device (or, with a `checker` of its own, from a peer hub
+    relaying others' changes: see services/peer_rules.py); one result per change."""
     parsed: list[Change | None] = []
     results: list[dict[str, Any] | None] = []
     parked_rows: list[ParkedChange] = []
@@ -132,7 +153,7 @@ def push(
                 record_id=change.record_id if change else None,
                 kind=change.kind if change else None,
                 team_id=team,
-                user_id=user.id,
+                user_id=user.id if user is not None else None,
                 device_id=device.id if device else None,
                 via=via,
                 reason=reason,
@@ -159,7 +180,9 @@ def push(
         parsed.append(change)
         results.append(None)
 
-    checker = _Checker(user, device, via)
+    if checker is None:
+        assert user is not None
+        checker = _Checker(user, device, via)
     record_ids = [c.record_id for c in parsed if c is not None]
 
     def build(states: dict[str, RecordState | None]) -> list[Change]:
@@ -175,15 +198,23 @@ def push(
         working = dict(states)
         creates: dict[str, Change] = {}
         allowed: list[Change] = []
+        later_creates: dict[str, int] = {}
         for index, change in enumerate(parsed):
-            if change is None:
-                continue
+            if change is not None and change.action == "create":
+                later_creates[change.record_id] = index  # the last create of each record
+
+        def consider(index: int, change: Change, first_pass: bool) -> bool:
+            """Check and apply one change; False when it waits for its record's create
+            further on in the batch (a batch is a set: its order must not matter)."""
             if change.op_id in held:
                 allowed.append(change)  # the change log answers duplicate or id_collision
-                continue
+                return True
             reason = checker.check(
                 index, change, working.get(change.record_id), rows.get(change.record_id), creates
             )
+            waits = later_creates.get(change.record_id, -1) > index
+            if first_pass and reason == UNKNOWN_RECORD and waits:
+                return False
             if reason:
                 row = rows.get(change.record_id)
                 results[index] = park(
@@ -192,22 +223,29 @@ def push(
                     change,
                     row.team_id if row is not None and row.state else None,
                 )
-                continue
+                return True
             if change.action == "create" and change.record_id not in creates:
                 creates[change.record_id] = change
             try:
                 working[change.record_id] = apply_change(working.get(change.record_id), change)
             except ChangeError as exc:
                 results[index] = park(change.to_dict(), f"{exc.field}: {exc.reason}", change)
-                continue
+                return True
             allowed.append(change)
+            return True
+
+        waiting: list[tuple[int, Change]] = []
+        for index, change in enumerate(parsed):
+            if change is not None and not consider(index, change, first_pass=True):
+                waiting.append((index, change))
+        for index, change in waiting:
+            consider(index, change, first_pass=False)
         for parked in parked_rows:
             # A device resends what was parked until it learns why; keep one copy.
             again = (
                 db.session.scalar(
                     sa.select(ParkedChange.id).where(
                         ParkedChange.op_id == parked.op_id,
-                        ParkedChange.body == parked.body,
                         ParkedChange.resolved_at.is_(None),
                     )
                 )

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.database import begin_write
 from app.db_types import utcnow
@@ -65,6 +66,9 @@ def handshake(
         "clock": int(utcnow().timestamp() * 1000),
         "access_epoch": epoch,
         "resync": bool(hello.get("access_epoch")) and hello.get("access_epoch") != epoch,
+        # The deployment's policy for a phone taken at a checkpoint: wipe after this many
+        # wrong passphrases in a row (0 = never).
+        "wipe_after_failed_unlocks": current_app.config["WIPE_AFTER_FAILED_UNLOCKS"],
         "limits": {"push_changes": MAX_PUSH_CHANGES, "pull_changes": MAX_PULL, **limits},
     }
     db.session.commit()

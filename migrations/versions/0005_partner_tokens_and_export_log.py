@@ -1,7 +1,7 @@
 """partner tokens and export log
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 13:46:36.018873
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db_types
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -22,8 +22,15 @@ def free_port() -> int:
 class ServerProcess:
     """Start, stop and kill a tawthiq server on a data folder (and optional DATABASE_URL)."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None, **env: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        serve_args: tuple[str, ...] = (),
+        **env: str,
+    ) -> None:
         self.data_dir = data_dir
+        self.serve_args = serve_args
         self.database_url = database_url
         self.extra_env = env
         self.port = free_port()
@@ -58,7 +65,15 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    *self.serve_args,
+                ],
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from app.sync_transport import HttpReply, HttpTransport
@@ -27,17 +28,33 @@ def flask_sender(flask_client: Any):
 
 
 class Phone:
-    """A field phone: a reference-client replica registered as a device of a user."""
+    """A field phone: a reference-client replica registered as a device of a user.
+
+    By default it makes a fresh replica with a random origin id; pass ``replica`` (e.g.
+    one from ``Replica.restore`` under a new origin id) to register that one instead, or
+    ``origin_id``/``clock``/``new_id`` for deterministic ids and a controllable clock.
+    """
 
     _clock = itertools.count(1_800_000_000_000, 997)
 
-    def __init__(self, api_client: Any, flask_client: Any, name: str = "phone") -> None:
+    def __init__(
+        self,
+        api_client: Any,
+        flask_client: Any,
+        name: str = "phone",
+        *,
+        replica: Replica | None = None,
+        origin_id: str | None = None,
+        clock: Callable[[], int] | None = None,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
         user_id = api_client.user["id"]
-        self.replica = Replica(
-            f"dev-{uuid.uuid4()}",
+        self.api = api_client
+        self.replica = replica or Replica(
+            origin_id or f"dev-{uuid.uuid4()}",
             user_id,
-            clock=lambda: next(Phone._clock),
-            new_id=lambda: str(uuid.uuid4()),
+            clock=clock or (lambda: next(Phone._clock)),
+            new_id=new_id or (lambda: str(uuid.uuid4())),
         )
         r = api_client.post(
             "/api/v1/devices",
@@ -48,5 +65,15 @@ class Phone:
         self.token = r.get_json()["token"]
         self.transport = HttpTransport(flask_sender(flask_client), self.token)
 
-    def sync(self) -> Any:
-        return self.replica.sync(self.transport, "hub")
+    @property
+    def own_seq(self) -> int:
+        """The highest origin_seq this phone has written."""
+        return self.replica.next_seq - 1
+
+    def sync(self, page_size: int = 500) -> Any:
+        return self.replica.sync(self.transport, "hub", page_size)
+
+    def report(self) -> Any:
+        """A handshake that tells the hub how far this phone's own log goes (the monitor
+        compares it with what the hub holds)."""
+        return self.transport.handshake(self.replica.hello(), own_seq=self.own_seq)

@@ -1,9 +1,9 @@
 """Fixed regression cases: each shrunk counterexample found by the property tests or the
 state machine is kept here as it was shrunk, with what it caught.
 
-So far the generated tests have not failed against the committed code; the cases below
-pin the subtle paths the properties exercise (a late dep that re-links writes; a purge
-copy arriving before its purge) so that a refactor breaking them fails by name.
+The first cases pin subtle paths the properties exercise (a late dep that re-links
+writes; a purge copy arriving before its purge) so that a refactor breaking them fails by
+name; the last one was found by the hub simulation (tests/app/test_sync_simulation.py).
 """
 
 from __future__ import annotations
@@ -42,3 +42,20 @@ def test_blanked_copy_before_purge(make_change: Any) -> None:
     order = [blank_for_purge(a, "p"), a, p]
     assert fold(order) == materialise(order) == materialise([a, p])
     assert fold(order)["r1"].values == {}
+
+
+def test_forget_recounts_the_have_vector(make_change: Any) -> None:
+    """Found by the hub simulation (tests/app/test_sync_simulation.py): after `forget` the
+    reference client's have-vector still claimed the forgotten changes, so `missing`
+    would not send them again when access came back."""
+    from sync import Replica
+
+    r = Replica("me", "u1", clock=lambda: 0, new_id=lambda: "x")
+    a = make_change("a", "create", {"full_name": "أ"}, origin="o1", seq=1, record="r1")
+    b = make_change("b", "create", {"full_name": "ب"}, origin="o1", seq=2, record="r2")
+    r.receive([a, b])
+    assert r.have_vector() == {"o1": 2}
+    r.forget(["r1"])
+    assert r.have_vector() == {"o1": 0}
+    r.receive([a])
+    assert r.have_vector() == {"o1": 2}

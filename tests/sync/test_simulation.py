@@ -1,8 +1,11 @@
-"""Three replicas, one in-memory hub and a hostile network, as a Hypothesis state machine.
+"""Three replicas, two in-memory hubs and a hostile network, as a Hypothesis state machine.
 
 Edits, deletes, resolves, counters and collections on every replica; pushes whose
 acknowledgement is lost, batches duplicated and reordered, pulls that crash midway,
 a replica restored from an old backup (under a new origin id) and clocks days apart.
+Replicas 0 and 1 sync with hub A, replica 2 with hub B; the hubs pull from each other
+with small limits (sometimes stopping midway) and exchange USB bundles that are
+repeated, stale, damaged (refused whole) or whose receipt is lost.
 After a quiet phase of full sync every replica holds every change and equal records.
 """
 
@@ -18,6 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from sync import (
+    Bundle,
+    BundleRejected,
     Change,
     Hello,
     HubInfo,
@@ -25,6 +30,10 @@ from sync import (
     PullPage,
     PushResult,
     Replica,
+    apply_receipt,
+    export_bundle,
+    hub_pull,
+    import_bundle,
     materialise,
 )
 
@@ -69,7 +78,10 @@ class SyncSimulation(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.hub = InMemoryHub()
+        self.hubs = [InMemoryHub("hub-a"), InMemoryHub("hub-b")]
+        # Per hub: how far it pulled each other hub, and what its bundles delivered.
+        self.pulled: list[dict[str, int]] = [{}, {}]
+        self.bundled: list[dict[str, int]] = [{}, {}]
         self.now = 1_700_000_000_000
         self.ids = 0
         self.origins = 0
@@ -77,6 +89,10 @@ class SyncSimulation(RuleBasedStateMachine):
         self.skews: list[int] = []
         self.backups: list[dict[str, Any] | None] = []
         self.rnd = random.Random(0)
+
+    def home(self, i: int) -> InMemoryHub:
+        """The hub replica i syncs with."""
+        return self.hubs[0 if i < 2 else 1]
 
     def _new_id(self) -> str:
         self.ids += 1
@@ -110,8 +126,11 @@ class SyncSimulation(RuleBasedStateMachine):
             {"item_name": "أكياس دم O-", "quantity_needed": "200"},
         )
         first.write("rec-missing", "missing_person", "create", {"full_name": "فاطمة"})
-        for r in self.replicas:
-            r.sync(self.hub, "hub")
+        for i, r in enumerate(self.replicas):
+            r.sync(self.home(i), self.home(i).hub_id)
+        hub_pull(self.hubs[1], self.hubs[0], self.pulled[1], 100)
+        for i, r in enumerate(self.replicas):
+            r.sync(self.home(i), self.home(i).hub_id)
 
     def _pick_record(self, r: Replica, k: int) -> str | None:
         ids = sorted(r.records())
@@ -202,18 +221,19 @@ class SyncSimulation(RuleBasedStateMachine):
     )
     def push(self, i: int, mode: str, batch: int) -> None:
         with contextlib.suppress(LostAck):
-            self.replicas[i].push(FaultyTransport(self.hub, self.rnd, mode), batch_size=batch)
+            self.replicas[i].push(FaultyTransport(self.home(i), self.rnd, mode), batch_size=batch)
 
     @rule(i=st.integers(0, 2), page=st.integers(1, 4), crash_after=st.integers(0, 3))
     def pull_crashing_midway(self, i: int, page: int, crash_after: int) -> None:
         """Apply part of a page, then die before the checkpoint is saved."""
         r = self.replicas[i]
-        got = self.hub.pull(r.checkpoints.get("hub", 0), page)
+        hub = self.home(i)
+        got = hub.pull(r.checkpoints.get(hub.hub_id, 0), page)
         r.receive(got.changes[:crash_after])
 
     @rule(i=st.integers(0, 2), page=st.integers(1, 5))
     def pull(self, i: int, page: int) -> None:
-        self.replicas[i].pull(self.hub, "hub", page_size=page)
+        self.replicas[i].pull(self.home(i), self.home(i).hub_id, page_size=page)
 
     @rule(i=st.integers(0, 2))
     def backup(self, i: int) -> None:
@@ -230,8 +250,46 @@ class SyncSimulation(RuleBasedStateMachine):
     @rule()
     def everyone_syncs(self) -> None:
         """A reliable round, so that records are shared and then edited concurrently."""
-        for r in self.replicas:
-            r.sync(self.hub, "hub")
+        for i, r in enumerate(self.replicas):
+            r.sync(self.home(i), self.home(i).hub_id)
+
+    @rule(to=st.integers(0, 1), limit=st.integers(1, 3), pages=st.integers(1, 3))
+    def hub_pulls_hub(self, to: int, limit: int, pages: int) -> None:
+        """One hub pulls a few small pages from the other and stops (link drops)."""
+        hub_pull(self.hubs[to], self.hubs[1 - to], self.pulled[to], limit, max_pages=pages)
+
+    @rule(
+        to=st.integers(0, 1),
+        since=st.sampled_from(["checkpoint", "zero", "stale"]),
+        fate=st.sampled_from(["ok", "twice", "receipt_lost", "truncated", "altered"]),
+    )
+    def usb_bundle(self, to: int, since: str, fate: str) -> None:
+        """A courier carries a bundle; repeats and old bundles change nothing."""
+        src, dst = self.hubs[1 - to], self.hubs[to]
+        checkpoint = self.bundled[1 - to].get(dst.hub_id, 0)
+        start = {"checkpoint": checkpoint, "zero": 0, "stale": max(0, checkpoint - 3)}[since]
+        bundle = export_bundle(src, start, dst.hub_id)
+        if fate in ("truncated", "altered") and bundle.changes:
+            broken = (
+                Bundle(bundle.manifest, bundle.changes[:-1])
+                if fate == "truncated"
+                else Bundle(bundle.manifest, tuple(reversed(bundle.changes)) + bundle.changes[:1])
+            )
+            before = dst.changes()
+            try:
+                import_bundle(dst, broken)
+            except BundleRejected:
+                pass
+            else:
+                raise AssertionError("a damaged bundle was accepted")
+            assert dst.changes() == before
+            return
+        receipt = import_bundle(dst, bundle)
+        if fate == "twice":
+            again = import_bundle(dst, bundle)
+            assert set(again.counts) <= {"duplicate"}
+        if fate != "receipt_lost":
+            apply_receipt(self.bundled[1 - to], receipt)
 
     @rule(ms=st.sampled_from([1, 1_000, DAY_MS]))
     def time_passes(self, ms: int) -> None:
@@ -239,7 +297,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
     @invariant()
     def hub_never_loses_or_parks(self) -> None:
-        assert not self.hub.parked
+        assert not any(h.parked for h in self.hubs)
         assert all(not r.problems for r in self.replicas)
 
     def teardown(self) -> None:
@@ -247,18 +305,23 @@ class SyncSimulation(RuleBasedStateMachine):
             return
         # The quiet phase: every replica pushes, then every replica pulls, over a
         # reliable network. No repair here: cursors and checkpoints alone must suffice.
-        for r in self.replicas:
-            r.push(self.hub)
-        for r in self.replicas:
-            r.pull(self.hub, "hub", page_size=3)
-        everything = self.hub.changes()
+        for i, r in enumerate(self.replicas):
+            r.push(self.home(i))
+        # The hubs exchange what they have, from their checkpoints, in small pages.
+        hub_pull(self.hubs[0], self.hubs[1], self.pulled[0], 3)
+        hub_pull(self.hubs[1], self.hubs[0], self.pulled[1], 3)
+        for i, r in enumerate(self.replicas):
+            r.pull(self.home(i), self.home(i).hub_id, page_size=3)
+        everything = self.hubs[0].changes()
+        assert {c.op_id for c in everything} == {c.op_id for c in self.hubs[1].changes()}
+        assert self.hubs[0].records() == self.hubs[1].records()
         expected = materialise(everything)
-        for r in self.replicas:
+        for i, r in enumerate(self.replicas):
             assert not r.outbox
-            assert r.repair(self.hub).repaired == 0
+            assert r.repair(self.home(i)).repaired == 0
             assert set(r.log) == {c.op_id for c in everything}
             assert r.records() == expected
-            assert r.have_vector() == self.hub.have.vector()
+            assert r.have_vector() == self.home(i).have.vector()
         assert materialise(r.log.values()) == expected
         event(f"changes: {len(everything) // 10 * 10}+")
         event(f"conflicted records: {sum(bool(s.conflicts) for s in expected.values())}")
