@@ -14,6 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import bundles as bundles_api
     from app.api import devices as devices_api
     from app.api import errors, health, teams, users
+    from app.api import exports as exports_api
     from app.api import places as places_api
     from app.api import records as records_api
     from app.api import session as session_api
@@ -22,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.security import guards, passwords
     from app.security.permissions import permission
     from app.services import devices as device_tokens
-    from app.services import peer_rules
+    from app.services import partner_tokens, peer_rules
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     passwords.configure(app.config.get("ARGON2"))
     device_tokens.init()
+    partner_tokens.init()
     peer_rules.init()
     database.init_app(app)
     api = errors.TawthiqApi(app)
@@ -48,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         records_api.blp,
         devices_api.blp,
         sync_api.blp,
+        exports_api.blp,
         bundles_api.blp,
     ):
         api.register_blueprint(blueprint)

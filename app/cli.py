@@ -1,4 +1,4 @@
-"""The `tawthiq` command: serve, database, teams, users and places.
+"""The `tawthiq` command: serve, database, teams, users, places, exports and partner tokens.
 
 Commands that change accounts write the same audit events as the API, with the actor
 recorded as "cli" (the person at the hub's keyboard).
@@ -894,6 +894,179 @@ def places_add(
         where = _run(lambda _actor: gazetteer.find_place(parent), None)
         place = _run(gazetteer.add_place, None, where, level, name_ar, name_en, pcode)
         click.echo(place.id)
+
+
+# --- exports and partner tokens ---------------------------------------------------------
+
+
+def _team_for(team_name: str | None) -> Any:
+    """The team named (name or id), or the only team there is."""
+    from app.extensions import db as database
+    from app.models import Team
+    from app.services import accounts
+
+    if team_name:
+        return _run(accounts.find_team, team_name)
+    teams = list(database.session.scalars(sa.select(Team).limit(2)))
+    if len(teams) != 1:
+        raise click.UsageError("Say which team with --team.")
+    return teams[0]
+
+
+@main.command("export")
+@click.option("--team", "team_name", help="Team name or id (needed when there are several).")
+@click.option(
+    "--profile",
+    type=click.Choice(["internal", "partner", "public", "tracing"]),
+    default="internal",
+    show_default=True,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "csv_bom", "hxl", "json", "jsonl", "hxl_json", "pfif"]),
+    default="csv",
+    show_default=True,
+)
+@click.option("--kind", "kinds", multiple=True, help="Record kind (repeat for several).")
+@click.option("--since", help="next_since of the last export, or an ISO date: changes since.")
+@click.option("--date-from", type=click.DateTime(["%Y-%m-%d"]), help="Occurred on or after.")
+@click.option("--date-to", type=click.DateTime(["%Y-%m-%d"]), help="Occurred on or before.")
+@click.option("--place", help="Place id or P-code: there and below.")
+@click.option("--verification", multiple=True, help="Verification status (repeatable).")
+@click.option("--recipient", help="Who receives it (needed outside internal: ids are scoped).")
+@click.option("--geo-level", type=click.Choice(["district", "governorate"]), default="district")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    team_name: str | None,
+    profile: str,
+    fmt: str,
+    kinds: tuple[str, ...],
+    since: str | None,
+    date_from: Any,
+    date_to: Any,
+    place: str | None,
+    verification: tuple[str, ...],
+    recipient: str | None,
+    geo_level: str,
+    output: str,
+) -> None:
+    """Write an export to a file, logged like one from the API (actor "cli")."""
+    from app.exports.service import Actor, ExportRequest, prepare
+
+    with _app(ctx).app_context():
+        team = _team_for(team_name)
+        request = ExportRequest(
+            team_id=team.id,
+            profile=profile,
+            format=fmt,
+            kinds=kinds,
+            date_from=date_from.date() if date_from else None,
+            date_to=date_to.date() if date_to else None,
+            place=place,
+            verification=verification,
+            since=since,
+            recipient=recipient,
+            geo_level=geo_level,
+        )
+        export = _run(prepare, request, Actor(None, "cli", "cli"))
+        with open(output, "wb") as out:
+            for chunk in export.body:
+                out.write(chunk)
+    click.echo(
+        f"{export.counts['records']} records, {export.counts['withdrawn']} withdrawn, "
+        f"written to {output}. Next incremental export: --since "
+        f"{export.headers['X-Export-Next-Since']}",
+        err=True,
+    )
+
+
+@main.group()
+def partner() -> None:
+    """Partners: tokens for their scripts."""
+
+
+@partner.group("token")
+def partner_token() -> None:
+    """Partner tokens (scoped, expiring, revocable)."""
+
+
+@partner_token.command("create")
+@click.option("--team", "team_name", help="Team name or id (needed when there are several).")
+@click.option("--recipient", required=True, help="The partner organisation.")
+@click.option("--profile", type=click.Choice(["partner", "public", "tracing"]), required=True)
+@click.option(
+    "--kind", "kinds", multiple=True, help="Kinds it covers (default: all of the profile)."
+)
+@click.option("--place", help="Place id or P-code it is limited to.")
+@click.option("--verification", multiple=True, help="Verification statuses it covers.")
+@click.option("--expires-in-days", type=click.IntRange(1, 366), default=90, show_default=True)
+@click.pass_context
+def partner_token_create(
+    ctx: click.Context,
+    team_name: str | None,
+    recipient: str,
+    profile: str,
+    kinds: tuple[str, ...],
+    place: str | None,
+    verification: tuple[str, ...],
+    expires_in_days: int,
+) -> None:
+    """Issue a token and print it (shown once)."""
+    from datetime import timedelta
+
+    from app.db_types import utcnow
+    from app.services import gazetteer, partner_tokens
+
+    with _app(ctx).app_context():
+        team = _team_for(team_name)
+        filters = {
+            "kinds": list(kinds),
+            "verification": list(verification),
+            "place": _run(lambda _x: gazetteer.find_place(place).id, None) if place else None,
+        }
+        row, token = _run(
+            partner_tokens.issue,
+            None,
+            team.id,
+            recipient,
+            profile,
+            filters,
+            utcnow() + timedelta(days=expires_in_days),
+        )
+        click.echo(f"Token {row.id} for {row.recipient} ({row.profile}), expires {row.expires_at}.")
+        click.echo(f"Give it to the partner now; it is shown only once: {token}")
+
+
+@partner_token.command("list")
+@click.pass_context
+def partner_token_list(ctx: click.Context) -> None:
+    """List tokens: id, team, recipient, profile, expiry, state."""
+    from app.services import partner_tokens
+
+    with _app(ctx).app_context():
+        for row in partner_tokens.visible_tokens(None):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(
+                f"{row.id}\t{row.team_id}\t{row.recipient}\t{row.profile}\t"
+                f"{row.expires_at}\t{state}"
+            )
+
+
+@partner_token.command("revoke")
+@click.argument("token_id")
+@click.option("--reason", default="")
+@click.pass_context
+def partner_token_revoke(ctx: click.Context, token_id: str, reason: str) -> None:
+    """Revoke a token now."""
+    from app.services import partner_tokens
+
+    with _app(ctx).app_context():
+        row = _run(partner_tokens.get_manageable, None, token_id)
+        partner_tokens.revoke(None, row, reason)
+        click.echo(f"Revoked {row.id} ({row.recipient}).")
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:

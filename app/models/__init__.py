@@ -2,6 +2,7 @@
 
 from app.models.accounts import Membership, Team, User, UserSession
 from app.models.audit import AuditEvent
+from app.models.partners import ExportLog, PartnerToken
 from app.models.peers import BundleRecord, Peer, PeerToken
 from app.models.places import Place
 from app.models.records import ChangeRow, HubCounter, HubIdentity, NameToken, Record
@@ -13,12 +14,14 @@ __all__ = [
     "BundleRecord",
     "ChangeRow",
     "Device",
+    "ExportLog",
     "HubCounter",
     "HubIdentity",
     "LoginThrottle",
     "Membership",
     "NameToken",
     "ParkedChange",
+    "PartnerToken",
     "Peer",
     "PeerToken",
     "Place",

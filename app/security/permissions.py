@@ -33,6 +33,7 @@ RULES = (
     "token",
     "device",
     "user_or_device",
+    "partner",
 )
 
 
@@ -47,7 +48,18 @@ def _check(rule: str, principal: Principal | None, before_password_change: bool)
         )
     if principal.scopes.get("token_revoked"):
         raise ApiError(401, "This replication token was revoked or has expired.", "token_revoked")
+    refused = principal.scopes.get("partner_refused")
+    if refused:
+        raise ApiError(401, f"This partner token is {refused}.", f"partner_token_{refused}")
     is_device = "device" in principal.scopes or "peer" in principal.scopes
+    is_partner = "partner" in principal.scopes
+    if rule == "partner":
+        if not is_partner:
+            raise ApiError(401, "Send a partner token.", "unauthenticated")
+        return
+    if is_partner:
+        # A partner token pulls exports; it opens nothing else.
+        raise ApiError(403, "A partner token can only pull exports.", "forbidden")
     if rule == "user_or_device" and is_device:
         return  # e.g. the hub's public keys: a browser asks with its session or its token
     if rule == "device":
