@@ -430,6 +430,17 @@ export class Engine extends EventTarget {
       purged: st.purged, updated_at: st.updated_at };
   }
 
+  /**
+   * A record's sync state for its list row or detail: {state: 'waiting' | 'sent' |
+   * 'conflict' | 'rejected', reason?, waiting}. Read from memory (no decryption), so it
+   * is cheap for every row. `rejected` wins (the user must act), then `conflict`, then
+   * `waiting` (a change of it is in the outbox); `sent` otherwise.
+   */
+  recordSyncState(id) {
+    if (!this.replica) return null;
+    return this.replica.syncState(id);
+  }
+
   list({ query = '', limit = 200 } = {}) {
     const r = this.replica;
     if (!r) return [];

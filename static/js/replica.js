@@ -83,6 +83,12 @@ export class BrowserReplica {
     this.outboxSize = 0;
     this.dirtyCount = 0;
     this.refused = 0; // outbox entries the hub refused (parked, id_collision)
+    // Per-record sync bookkeeping, from plaintext rows only (no unsealing per record):
+    // record id -> op ids of its changes still in the outbox; op id -> the hub's refusal.
+    this.queuedByRecord = new Map();
+    this.recordOfOp = new Map();
+    this.refusals = new Map(); // op_id -> {status, reason, at}
+    this.oldestQueuedAt = null; // device time of the oldest change still waiting
     this.originCounts = new Map(); // origin -> changes held (for the repair digest)
     this.listeners = new Set();
     this.now = () => Date.now();
@@ -133,9 +139,70 @@ export class BrowserReplica {
     }
     r.clock = (await vault.getSealed('clock')) || r.clock;
     r.outboxSize = outboxSize;
-    r.refused = outboxSize ? (await transact(vault.db, ['outbox'], 'readonly',
-      (s) => request(s.outbox.getAll()))).filter((e) => e.problem).length : 0;
+    if (outboxSize) await r.loadOutboxIndex();
     return r;
+  }
+
+  /**
+   * Which records have changes waiting and which were refused (with the hub's reason):
+   * the record id is plaintext on each change row, so only refusals are unsealed.
+   */
+  async loadOutboxIndex() {
+    const v = this.vault;
+    const entries = await transact(v.db, ['outbox'], 'readonly', (s) => request(s.outbox.getAll()));
+    const rows = await transact(v.db, ['changes'], 'readonly',
+      (s) => Promise.all(entries.map((e) => request(s.changes.get(e.op_id)))));
+    this.queuedByRecord = new Map();
+    this.recordOfOp = new Map();
+    this.refusals = new Map();
+    entries.forEach((e, i) => { if (rows[i]) this.queue(rows[i].record_id, e.op_id); });
+    await Promise.all(entries.filter((e) => e.problem).map(async (e) => {
+      this.refusals.set(e.op_id, await v.unseal(e.problem, aadProblem(e.op_id)));
+    }));
+    this.refused = this.refusals.size;
+    // The oldest waiting change is the first in FIFO order; its device time is sealed.
+    this.oldestQueuedAt = entries.length && rows[0]
+      ? (await v.unseal(rows[0].blob, aadChange(entries[0].op_id))).device_time ?? null : null;
+  }
+
+  queue(recordId, opId) {
+    this.recordOfOp.set(opId, recordId);
+    if (!this.queuedByRecord.has(recordId)) this.queuedByRecord.set(recordId, new Set());
+    this.queuedByRecord.get(recordId).add(opId);
+  }
+
+  unqueue(opId) {
+    const rid = this.recordOfOp.get(opId);
+    this.recordOfOp.delete(opId);
+    this.refusals.delete(opId);
+    const ops = this.queuedByRecord.get(rid);
+    if (ops) {
+      ops.delete(opId);
+      if (!ops.size) this.queuedByRecord.delete(rid);
+    }
+  }
+
+  /**
+   * One record's sync state, from memory (cheap enough for every row of a list):
+   * `rejected` (the hub refused one of its changes; `reason` is the hub's), `conflict`
+   * (open candidates), `waiting` (a change is in the outbox), else `sent`.
+   */
+  syncState(recordId) {
+    const ops = this.queuedByRecord.get(recordId);
+    if (ops) {
+      for (const op of ops) {
+        const refusal = this.refusals.get(op);
+        if (refusal) return { state: 'rejected', reason: refusal.reason || refusal.status,
+          status: refusal.status, waiting: ops.size };
+      }
+    }
+    const view = this.states.get(recordId);
+    if (view && (Object.keys(view.conflicts || {}).length || view.delete_conflict)) {
+      return { state: 'conflict', fields: Object.keys(view.conflicts || {}),
+        waiting: ops ? ops.size : 0 };
+    }
+    if (ops) return { state: 'waiting', waiting: ops.size };
+    return { state: 'sent', waiting: 0 };
   }
 
   /** Whether enough has changed since the snapshot to take a new one (a tenth of the
@@ -395,6 +462,10 @@ export class BrowserReplica {
     this.dirtyCount += touched.size + forget.length;
     this.clock = clock;
     this.outboxSize += added;
+    if (local) {
+      for (const c of changes) this.queue(c.record_id, c.op_id);
+      if (this.oldestQueuedAt === null && changes.length) this.oldestQueuedAt = changes[0].device_time;
+    }
     if (touched.size || forget.length) this.emit([...touched, ...forget]);
   }
 
@@ -439,6 +510,7 @@ export class BrowserReplica {
     return exclusive(async () => {
       const byOp = new Map(entries.map((e) => [e.change.op_id, e]));
       const done = [];
+      const doneOps = [];
       const problems = [];
       for (const r of results) {
         const e = byOp.get(r.op_id);
@@ -447,12 +519,12 @@ export class BrowserReplica {
           // A batch delivered twice answers twice for the same op: count it once.
           if (done.includes(e.key)) continue;
           done.push(e.key);
-          if (e.problem) this.refused -= 1;
+          doneOps.push(e.change.op_id);
         } else {
           if (done.includes(e.key) || problems.some((p) => p.key === e.key)) continue;
-          if (!e.problem) this.refused += 1;
-          problems.push({ key: e.key, op_id: r.op_id, problem: await this.vault.seal(
-            { status: r.status, reason: r.reason || '', at: Date.now() }, aadProblem(r.op_id)) });
+          const refusal = { status: r.status, reason: r.reason || '', at: Date.now() };
+          problems.push({ key: e.key, op_id: r.op_id, refusal, record_id: e.change.record_id,
+            problem: await this.vault.seal(refusal, aadProblem(r.op_id)) });
         }
       }
       await transact(this.vault.db, ['outbox'], 'readwrite', (s) => {
@@ -460,7 +532,16 @@ export class BrowserReplica {
         for (const p of problems) s.outbox.put({ op_id: p.op_id, problem: p.problem }, p.key);
       });
       this.outboxSize = Math.max(0, this.outboxSize - done.length);
-      this.emit([]);
+      for (const op of doneOps) this.unqueue(op);
+      for (const p of problems) {
+        this.queue(p.record_id, p.op_id);
+        this.refusals.set(p.op_id, p.refusal);
+      }
+      this.refused = this.refusals.size;
+      if (doneOps.length) await this.refreshOldest();
+      // The records whose state moved (a list row goes from waiting to sent or rejected).
+      const moved = new Set(entries.map((e) => e.change.record_id));
+      this.emit(done.length || problems.length ? [...moved].filter((rid) => this.states.has(rid)) : []);
       return { sent: done.length, problems: problems.length };
     });
   }
@@ -477,6 +558,18 @@ export class BrowserReplica {
       return { op_id: e.op_id, record_id: change.record_id,
         ...(await v.unseal(e.problem, aadProblem(e.op_id))) };
     }));
+  }
+
+  /** After sends: the device time of the oldest change still waiting (null if none). */
+  async refreshOldest() {
+    const v = this.vault;
+    const first = await transact(v.db, ['outbox'], 'readonly', (s) => request(s.outbox.getAll(null, 1)));
+    if (!first.length) {
+      this.oldestQueuedAt = null;
+      return;
+    }
+    const row = await transact(v.db, ['changes'], 'readonly', (s) => request(s.changes.get(first[0].op_id)));
+    this.oldestQueuedAt = row ? (await v.unseal(row.blob, aadChange(row.op_id))).device_time ?? null : null;
   }
 
   async outboxCount() {
