@@ -181,6 +181,9 @@ export class Engine extends EventTarget {
       author: this.identity.user.id });
     this.index.rebuild(this.replica.states.values());
     this.replica.onChange((ids) => this.onRecordsChanged(ids));
+    // The last successful sync is kept sealed, so the strip can say it after a reload.
+    this.syncMeta = (await this.vault.getSealed('sync')) || {};
+    this.conflictCount = null;
     this.snapshotSoon();
     this.armLockTimers();
     this.emit('unlocked');
@@ -203,7 +206,10 @@ export class Engine extends EventTarget {
     const transport = new HttpTransport(this.identity.device.token);
     const client = new SyncClient({ replica: this.replica, vault: this.vault, transport,
       onPolicy: (p) => this.vault.setPolicy(p) });
-    this.scheduler = new SyncScheduler(client, { onStatus: () => this.emit('status') });
+    this.scheduler = new SyncScheduler(client, { onStatus: (state) => {
+      if (state.lastOkAt) this.syncMeta = { ...this.syncMeta, last_sync_at: state.lastOkAt };
+      this.emit('status');
+    } });
     this.scheduler.start();
   }
 
@@ -217,6 +223,7 @@ export class Engine extends EventTarget {
     this.identity = null;
     this.schemas = null;
     this.signingKey = null;
+    this.syncMeta = null;
     this.index.clear();
     if (this.vault) this.vault.lock();
     this.disarmLockTimers();
@@ -338,6 +345,7 @@ export class Engine extends EventTarget {
   }
 
   onRecordsChanged(ids) {
+    this.conflictCount = null;
     for (const rid of ids) this.index.update(rid, this.replica.record(rid));
     this.emit('records', { ids });
     this.snapshotSoon();
@@ -453,16 +461,33 @@ export class Engine extends EventTarget {
     return ids.map((id) => this.view(id));
   }
 
+  /** Records with open conflicts (recounted only after records changed). */
+  conflicts() {
+    if (!this.replica) return 0;
+    if (this.conflictCount === null) {
+      let n = 0;
+      for (const st of this.replica.states.values()) {
+        if (st.delete_conflict || (st.conflicts && Object.keys(st.conflicts).length)) n += 1;
+      }
+      this.conflictCount = n;
+    }
+    return this.conflictCount;
+  }
+
   async status() {
     const sched = this.scheduler?.state || {};
     return {
       phase: await this.phase(),
       pending: this.vault ? await this.pendingCount() : 0,
       refused: this.replica ? this.replica.refused : 0,
+      conflicts: this.conflicts(),
+      // Device time of the oldest change still waiting: its age warns of a stuck outbox.
+      oldestWaitingAt: this.replica?.oldestQueuedAt ?? null,
       online: navigator.onLine,
       registered: Boolean(this.identity?.device?.token),
       syncing: Boolean(sched.syncing),
-      lastOkAt: sched.lastOkAt || null,
+      progress: sched.progress || null,
+      lastOkAt: sched.lastOkAt || this.syncMeta?.last_sync_at || null,
       lastError: sched.lastError || null,
       revoked: Boolean(sched.revoked),
     };

@@ -85,8 +85,10 @@ export class HttpTransport {
 
 /** One sync run: the Python reference client's order, with the hub's limits. */
 export class SyncClient {
-  constructor({ replica, vault, transport, onPolicy = null, pageSize = PAGE }) {
+  constructor({ replica, vault, transport, onPolicy = null, onProgress = null, pageSize = PAGE }) {
     this.replica = replica;
+    this.onProgress = onProgress;
+    this.progress = null;
     this.pageSize = pageSize;
     this.vault = vault;
     this.transport = transport;
@@ -112,10 +114,19 @@ export class SyncClient {
     const peer = info.hub_id || 'hub';
     const limits = info.limits || {};
     const report = { pushed: 0, pulled: 0, repaired: 0, problems: 0, forgotten: 0 };
+    // What the status strip shows while a long sync runs: counts sent and received, and
+    // how far the pull cursor is between where it started and the hub's watermark.
+    this.progress = { phase: 'push', toPush: 0, pushed: 0, pulled: 0, pullFrom: 0, pullAt: 0,
+      pullTo: Number.isInteger(info.hub_seq) ? info.hub_seq : null };
     await this.push(limits, report, resendRefused);
     const seen = info.resync ? new Set() : null;
     if (info.resync) await r.setCheckpoint(peer, 0);
+    const from = await r.checkpoint(peer);
+    Object.assign(this.progress, { phase: 'pull', pullFrom: from, pullAt: from });
+    this.tellProgress();
     await this.pull(peer, report, seen);
+    this.progress.phase = 'repair';
+    this.tellProgress();
     if (seen) {
       // Access changed: what the hub no longer serves goes (unsent changes stay queued).
       const queued = new Set((await r.pending()).map((e) => e.change.record_id));
@@ -124,6 +135,7 @@ export class SyncClient {
       report.forgotten = gone.length;
     }
     await this.repair(report);
+    this.progress = null;
     await this.vault.putSealed('sync', { access_epoch: info.access_epoch ?? null, hub_id: peer,
       last_sync_at: Date.now() });
     return report;
@@ -139,6 +151,8 @@ export class SyncClient {
     const now = Date.now();
     const entries = (await r.pending()).filter((e) => !e.problem || resendRefused
       || now - (e.problem.at || 0) > REFUSED_RETRY_MS);
+    this.progress.toPush = entries.length;
+    this.tellProgress();
     let i = 0;
     while (i < entries.length) {
       // FIFO batches within both limits (sizes of the JSON text, before any gzip).
@@ -155,7 +169,13 @@ export class SyncClient {
       const out = await r.markResults(batch, answer.results || []);
       report.pushed += out.sent;
       report.problems += out.problems;
+      this.progress.pushed += batch.length;
+      this.tellProgress();
     }
+  }
+
+  tellProgress() {
+    if (this.onProgress && this.progress) this.onProgress({ ...this.progress });
   }
 
   async pull(peer, report, seen) {
@@ -168,6 +188,9 @@ export class SyncClient {
       if (seen) for (const c of changes) seen.add(c.record_id);
       await r.receive(changes, { checkpoint: { peer, hubSeq: page.hub_seq }, forget: page.forget || [] });
       report.pulled += changes.length;
+      this.progress.pulled += changes.length;
+      this.progress.pullAt = page.hub_seq;
+      this.tellProgress();
       if (!page.more) return;
     }
   }
@@ -196,7 +219,11 @@ export class SyncScheduler {
     this.timer = null;
     this.stopped = true;
     this.state = { syncing: false, lastOkAt: null, lastError: null, nextAt: null, revoked: false,
-      lastReport: null };
+      lastReport: null, progress: null };
+    client.onProgress = (progress) => {
+      this.state.progress = progress;
+      this.onStatus(this.state);
+    };
     this.handlers = {
       online: () => this.now('online'),
       visible: () => { if (document.visibilityState === 'visible') this.now('visible'); },
@@ -264,6 +291,7 @@ export class SyncScheduler {
       delay = base * (0.5 + Math.random());
     }
     this.state.syncing = false;
+    this.state.progress = null;
     if (!this.stopped && !this.state.revoked) {
       this.state.nextAt = Date.now() + delay;
       this.timer = setTimeout(() => this.now('timer'), delay);

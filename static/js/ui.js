@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { MIN_PASSPHRASE } from './engine.js';
 import { addStrings, t } from './i18n.js';
 import { SCREENS } from './screens/index.js';
+import { StatusStrip } from './status.js';
 
 for (const screen of SCREENS) addStrings(screen.strings);
 
@@ -15,6 +16,7 @@ export class Ui {
     this.engine = engine;
     this.root = root;
     this.lang = 'ar';
+    this.strip = new StatusStrip(this);
     engine.addEventListener('locked', () => this.render());
     engine.addEventListener('unlocked', () => this.render());
     engine.addEventListener('wiped', () => { this.message = t(this.lang, 'wiped'); this.render(); });
@@ -198,15 +200,11 @@ export class Ui {
       SCREENS.filter((s) => s.nav && this.allowed(s)).map((s) => h('a', { href: `#/${s.id}`,
         'data-screen': s.id, text: s.nav[this.lang] || s.nav.en })));
     return h('main', { id: 'app' }, nav,
-      h('section', { class: 'status', id: 'status', 'aria-live': 'polite' },
-        h('span', { id: 'pending', 'data-count': '' }),
-        h('span', { id: 'sync-state' }),
-        h('details', { id: 'refused', hidden: true, ontoggle: (e) => this.showRefused(e.target) },
-          h('summary', {}), h('ul', {})),
+      this.strip.render([
         h('button', { type: 'button', id: 'sync-now', onclick: () => this.engine.syncNow() }, this.tr('sync_now')),
         h('button', { type: 'button', id: 'lock', onclick: () => this.engine.lock() }, this.tr('lock')),
         h('button', { type: 'button', id: 'logout', onclick: () => this.engine.logout() }, this.tr('logout')),
-        this.wipeButton()),
+        this.wipeButton()]),
       h('section', { id: 'view' }));
   }
 
@@ -312,31 +310,12 @@ export class Ui {
     return view.id.slice(0, 8);
   }
 
-  async refreshStatus() {
-    const box = this.root.querySelector('#status');
-    if (!box) return;
-    const s = await this.engine.status();
-    const pending = box.querySelector('#pending');
-    pending.dataset.count = String(s.pending);
-    pending.textContent = s.pending ? this.tr('waiting', { n: s.pending }) : this.tr('all_sent');
-    let state = '';
-    if (!s.registered) state = this.tr('not_registered');
-    else if (!s.online) state = this.tr('offline');
-    else if (s.syncing) state = this.tr('syncing');
-    else if (s.lastError) state = this.tr('sync_failed', { e: s.lastError.code });
-    else if (s.lastOkAt) state = this.tr('last_sync', { t: new Date(s.lastOkAt).toLocaleTimeString(this.lang) });
-    box.querySelector('#sync-state').textContent = state;
-    box.dataset.refused = String(s.refused);
-    const refused = box.querySelector('#refused');
-    refused.hidden = !s.refused;
-    refused.querySelector('summary').textContent = `${this.tr('rejected')}: ${s.refused}`;
-  }
-
-  async showRefused(details) {
-    if (!details.open) return;
-    const items = await this.engine.refusedChanges();
-    details.querySelector('ul').replaceChildren(...items.map((p) => h('li', {},
-      h('bdi', { text: `${p.status}: ${p.reason}` }))));
+  /** Re-read the engine's status into the strip (coalesced: events come in bursts). */
+  refreshStatus() {
+    if (this.statusQueued) return this.statusQueued;
+    this.statusQueued = new Promise((resolve) => setTimeout(resolve, 50))
+      .then(() => { this.statusQueued = null; return this.strip.refresh(); });
+    return this.statusQueued;
   }
 
 }
