@@ -7,6 +7,7 @@
 import { b64, importSigningKey, newSigningKey } from './crypto.js';
 import { BrowserReplica } from './replica.js';
 import { SearchIndex } from './search.js';
+import { requestPersistence } from './storage-health.js';
 import { HttpTransport, SyncClient, SyncScheduler } from './sync-client.js';
 import { diffPatch, restValues } from './sync/codec.js';
 import { fieldClass } from './sync/fields.js';
@@ -187,6 +188,9 @@ export class Engine extends EventTarget {
     this.snapshotSoon();
     this.armLockTimers();
     this.emit('unlocked');
+    // Ask the browser not to evict this site's data under disk pressure (unsynced
+    // reports live here); Chromium answers without a prompt.
+    requestPersistence().catch(() => {});
     if (navigator.onLine) {
       // Online with a session: register if setup could not, and refresh the schemas.
       if (!this.session) await this.resumeSession();
@@ -493,12 +497,57 @@ export class Engine extends EventTarget {
     };
   }
 
-  /** "Sync now": also re-sends changes the hub refused before (it may accept them now). */
   /** The changes the hub refused, with its reasons (decrypted on demand). */
   refusedChanges() {
     return this.replica ? this.replica.problems() : Promise.resolve([]);
   }
 
+  /**
+   * "Save unsynced changes to a file": every change in the outbox, signed by this device
+   * and encrypted to the hub's key, as a bundle (docs/bundles.md) for a courier. The
+   * changes stay queued: the hub's answer to a later sync (duplicate) removes them.
+   * Returns {blob, filename, count, bundleId}; throws with `code` 'nothing_waiting',
+   * 'not_registered' or 'no_hub_key'.
+   */
+  async saveUnsyncedBundle() {
+    const r = this.requireReplica();
+    const fail = (code) => Object.assign(new Error(code), { code });
+    const entries = await r.pending();
+    if (!entries.length) throw fail('nothing_waiting');
+    if (!this.identity.device?.id) throw fail('not_registered');
+    let hub = await this.vault.getSealed('hub');
+    if (!hub && navigator.onLine && this.identity.device.token) {
+      const client = new SyncClient({ replica: r, vault: this.vault,
+        transport: new HttpTransport(this.identity.device.token) });
+      await client.keepHubKey();
+      hub = await this.vault.getSealed('hub');
+    }
+    if (!hub) throw fail('no_hub_key');
+    const { buildBundle } = await import('./bundle.js');
+    const now = new Date();
+    const { bytes, manifest } = await buildBundle({ changes: entries.map((e) => e.change),
+      device: { device_id: this.identity.device.id, origin_id: this.identity.origin_id },
+      signingKey: this.signingKey, hub, now });
+    const record = { at: now.getTime(), changes: entries.length, bundle_id: manifest.bundle_id,
+      hub_id: hub.hub_id };
+    await this.vault.putSealed('last_bundle', record);
+    const stamp = now.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+    return { blob: new Blob([bytes], { type: 'application/octet-stream' }),
+      filename: `tawthiq-${stamp}-${entries.length}.bundle`, count: entries.length,
+      bundleId: manifest.bundle_id };
+  }
+
+  /** The last bundle saved on this device {at, changes, bundle_id, hub_id}, or null. */
+  lastBundle() {
+    return this.vault?.unlocked ? this.vault.getSealed('last_bundle') : Promise.resolve(null);
+  }
+
+  /** The hub whose key bundles are encrypted to {hub_id, fingerprint}, or null. */
+  async hubKey() {
+    return this.vault?.unlocked ? this.vault.getSealed('hub') : null;
+  }
+
+  /** "Sync now": also re-sends changes the hub refused before (it may accept them now). */
   syncNow() {
     return this.scheduler ? this.scheduler.now('manual') : Promise.resolve();
   }

@@ -15,6 +15,7 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 const IDLE_PERIOD_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const REFUSED_RETRY_MS = 6 * 3600_000;
+const HUB_KEY_REFRESH_MS = 24 * 3600_000;
 
 export class SyncError extends Error {
   constructor(status, code, message) {
@@ -81,6 +82,8 @@ export class HttpTransport {
   pull(since, limit) { return this.call('GET', `/sync/pull?since=${since}&limit=${limit}`); }
 
   missing(have, digest, limit) { return this.call('POST', '/sync/missing', { have, digest, limit }); }
+
+  hub() { return this.call('GET', '/hub'); }
 }
 
 /** One sync run: the Python reference client's order, with the hub's limits. */
@@ -113,6 +116,7 @@ export class SyncClient {
     if (Number.isInteger(wipeAfter) && this.onPolicy) await this.onPolicy({ wipe_after_failed_unlocks: wipeAfter });
     const peer = info.hub_id || 'hub';
     const limits = info.limits || {};
+    await this.keepHubKey();
     const report = { pushed: 0, pulled: 0, repaired: 0, problems: 0, forgotten: 0 };
     // What the status strip shows while a long sync runs: counts sent and received, and
     // how far the pull cursor is between where it started and the hub's watermark.
@@ -171,6 +175,23 @@ export class SyncClient {
       report.problems += out.problems;
       this.progress.pushed += batch.length;
       this.tellProgress();
+    }
+  }
+
+  /**
+   * Keep the hub's public P-256 key sealed on the device (refreshed daily), so unsynced
+   * changes can be saved to a bundle for the hub while offline (docs/bundles.md).
+   */
+  async keepHubKey() {
+    const held = await this.vault.getSealed('hub');
+    if (held && Date.now() - (held.fetched_at || 0) < HUB_KEY_REFRESH_MS) return;
+    try {
+      const hub = await this.transport.hub();
+      if (!hub?.keys?.p256?.jwk) return;
+      await this.vault.putSealed('hub', { hub_id: hub.hub_id, fingerprint: hub.fingerprint,
+        p256_jwk: hub.keys.p256.jwk, fetched_at: Date.now() });
+    } catch {
+      // An older hub without /hub: bundles wait until the key is known; sync goes on.
     }
   }
 
