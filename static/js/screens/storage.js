@@ -15,7 +15,7 @@ const ERRORS = {
 function fill(ui, key, values) {
   return ui.tr(key).split(/(\{\w+\})/).filter(Boolean).map((part) => {
     const name = /^\{(\w+)\}$/.exec(part)?.[1];
-    return name in values ? ui.h('bdi', { text: String(values[name]) }) : part;
+    return name in values ? ui.h('bdi', { dir: 'ltr', text: String(values[name]) }) : part;
   });
 }
 
@@ -75,10 +75,11 @@ async function render(ui) {
   const result = h('p', { id: 'bundle-result', role: 'status' });
   const button = h('button', { type: 'button', id: 'save-bundle', disabled: !status.pending,
     onclick: () => saveBundle(ui, button, result) }, ui.tr('storage_save_bundle'));
-  unsynced.append(h('p', { class: 'hint', text: ui.tr('storage_bundle_help') }), button, result);
+  unsynced.append(h('p', { class: 'hint' }, ...fill(ui, 'storage_bundle_help',
+    { cmd: 'tawthiq bundle import FILE' })), button, result);
   if (hub) {
     unsynced.append(h('p', { class: 'hint' }, ui.tr('storage_hub'), ' ',
-      h('bdi', { text: hub.fingerprint || hub.hub_id })));
+      h('bdi', { dir: 'ltr', text: hub.fingerprint || hub.hub_id })));
   }
   if (last) {
     unsynced.append(h('p', { id: 'last-bundle' }, ui.tr('storage_last_bundle', { n: last.changes }), ' ',
@@ -139,8 +140,8 @@ export default {
     },
     storage_save_bundle: { en: 'Save unsynced changes to a file', ar: 'احفظ التغييرات غير المرسلة في ملف' },
     storage_bundle_help: {
-      en: 'The file is signed by this device and encrypted to the server: only the server can read it. At the server: tawthiq bundle import FILE. The changes stay here until the server confirms them.',
-      ar: 'الملف موقّع من هذا الجهاز ومشفّر للخادم: لا يقرؤه إلا الخادم. عند الخادم: tawthiq bundle import FILE. تبقى التغييرات هنا حتى يؤكدها الخادم.',
+      en: 'The file is signed by this device and encrypted to the server: only the server can read it. At the server: {cmd}. The changes stay here until the server confirms them.',
+      ar: 'الملف موقّع من هذا الجهاز ومشفّر للخادم: لا يقرؤه إلا الخادم. عند الخادم: {cmd}. تبقى التغييرات هنا حتى يؤكدها الخادم.',
     },
     storage_saving: { en: 'Preparing the file…', ar: 'جارٍ تحضير الملف…' },
     storage_saved: { en: 'Saved {n} changes to', ar: 'حُفظت {n} تغييرات في' },
