@@ -70,6 +70,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = url
+    if os.environ.get("TAWTHIQ_STATIC_DIR"):
+        # Serve the app shell from another folder (a staged release; the update test).
+        config["STATIC_DIR"] = Path(os.environ["TAWTHIQ_STATIC_DIR"]).resolve()
     if os.environ.get("TAWTHIQ_SECURE_COOKIES") == "1":
         config["SESSION_COOKIE_SECURE"] = True
     if "SECRET_KEY" not in overrides:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Blueprint, Response, abort, current_app, has_app_context, send_from_directory
 
 from app.security.permissions import permission
 
@@ -38,14 +38,24 @@ def index() -> Response:
     return _static("index.html")
 
 
+def static_dir() -> Path:
+    """The folder the shell is served from: `static/` beside the package, or the
+    `STATIC_DIR` setting (`TAWTHIQ_STATIC_DIR`: a staged release, or a test deploying a
+    new shell version to a running server)."""
+    if has_app_context() and current_app.config.get("STATIC_DIR"):
+        return Path(current_app.config["STATIC_DIR"])
+    return STATIC_DIR
+
+
 def shell_manifest() -> dict[str, object]:
     """The precache list (URLs) and a version derived from the files' contents."""
-    files = sorted({p for g in SHELL_GLOBS for p in STATIC_DIR.glob(g) if p.is_file()})
+    root = static_dir()
+    files = sorted({p for g in SHELL_GLOBS for p in root.glob(g) if p.is_file()})
     digest = hashlib.sha256()
     urls = ["/"]
-    digest.update((STATIC_DIR / "index.html").read_bytes())
+    digest.update((root / "index.html").read_bytes())
     for path in files:
-        rel = path.relative_to(STATIC_DIR).as_posix()
+        rel = path.relative_to(root).as_posix()
         urls.append(f"/static/{rel}")
         digest.update(rel.encode() + b"\0" + path.read_bytes())
     return {"version": digest.hexdigest()[:16], "files": urls}
@@ -55,7 +65,7 @@ def shell_manifest() -> dict[str, object]:
 @permission("public")
 def service_worker() -> Response:
     """The service worker, at the root so that its scope is the whole app."""
-    source = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
+    source = (static_dir() / "sw.js").read_text(encoding="utf-8")
     filled = f"const SHELL = {json.dumps(shell_manifest())};"
     if SHELL_PLACEHOLDER not in source:  # pragma: no cover - a broken edit of sw.js
         abort(500)
@@ -73,9 +83,10 @@ def static_file(filename: str) -> Response:
 
 
 def _static(filename: str) -> Response:
-    if not (STATIC_DIR / filename).is_file():
+    root = static_dir()
+    if not (root / filename).is_file():
         abort(404)
-    response = send_from_directory(STATIC_DIR, filename)
+    response = send_from_directory(root, filename)
     if filename.endswith(".webmanifest"):
         response.mimetype = "application/manifest+json"
     response.headers.setdefault("Cache-Control", "no-cache")

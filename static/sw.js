@@ -4,8 +4,10 @@
 //   name; app/web.py fills SHELL below with the file list and a hash of their contents,
 //   so any change to the shell is a new version. Old shell caches go on activate.
 // - API answers are never put in Cache Storage: /api/ requests are not touched here.
-// - The first install takes control at once; an update waits until the user agrees
-//   (the page posts "skip-waiting").
+// - The first install takes control at once; an update waits until the user agrees or
+//   nothing is pending (the page decides, js/main.js, and posts "skip-waiting"). The new
+//   shell is cached whole before that (install fails otherwise), and the old cache goes
+//   only on activate, so the page is never left without a complete shell.
 // - Background Sync wakes open pages to sync; with no unlocked page nothing is sent
 //   (changes are sealed with a key that only an unlocked page holds).
 
@@ -31,7 +33,11 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('message', (event) => {
+  // Only the page's update flow sends this, after the user agreed (or nothing was
+  // pending) and the app locked: then this version activates and the page reloads.
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
+  // Which shell this worker serves (shown by the storage screen; checked by tests).
+  if (event.data?.type === 'version') event.ports[0]?.postMessage({ version: SHELL.version });
 });
 
 self.addEventListener('fetch', (event) => {

@@ -60,10 +60,11 @@ export function openDb({ name = DB_NAME, version = DB_VERSION, onVersionChange }
     };
     req.onsuccess = () => {
       const db = req.result;
-      // Another tab (or a wipe) wants the database: let go at once.
-      db.onversionchange = () => {
+      // Another tab wants the database — a newer version upgrading it (newVersion set)
+      // or a wipe deleting it (newVersion null): let go at once so it is not blocked.
+      db.onversionchange = (event) => {
         db.close();
-        if (onVersionChange) onVersionChange();
+        if (onVersionChange) onVersionChange(event.newVersion ?? null);
       };
       resolve(db);
     };

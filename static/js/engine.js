@@ -47,7 +47,7 @@ export class Engine extends EventTarget {
   // -- life cycle ------------------------------------------------------------------------
 
   async boot() {
-    this.vault = await Vault.open({ onVersionChange: () => this.onDatabaseGone() });
+    this.vault = await Vault.open({ onVersionChange: (v) => this.onDatabaseGone(v) });
     return this.phase();
   }
 
@@ -113,7 +113,7 @@ export class Engine extends EventTarget {
     if (passphrase.length < MIN_PASSPHRASE) throw new Error('passphrase too short');
     const user = this.session.user;
     // After a wipe the database is gone until the device is set up again.
-    if (!this.vault) this.vault = await Vault.open({ onVersionChange: () => this.onDatabaseGone() });
+    if (!this.vault) this.vault = await Vault.open({ onVersionChange: (v) => this.onDatabaseGone(v) });
     await this.vault.create(passphrase);
     const signing = await newSigningKey();
     this.identity = {
@@ -331,7 +331,21 @@ export class Engine extends EventTarget {
     return { wiped: true, pending };
   }
 
-  onDatabaseGone() {
+  /**
+   * Another tab took the database: a wipe deleted it (`newVersion` null), or a newer
+   * version of the app is upgrading it. Either way this page lets go and locks; after an
+   * upgrade its code is older than the data, so the page reloads (main.js) — the data,
+   * outbox included, is untouched by the upgrade steps.
+   */
+  onDatabaseGone(newVersion = null) {
+    if (newVersion) {
+      const vault = this.vault;
+      this.vault = null;
+      vault?.lock();
+      this.lock('upgrade');
+      this.emit('upgraded', { version: newVersion });
+      return;
+    }
     this.lock('wipe');
     this.vault = null;
     this.emit('wiped');

@@ -1,9 +1,34 @@
 // Entry point of the app shell: the engine, the UI, and the service worker (which keeps
-// the shell available offline; a new version takes over only when the user agrees).
+// the shell available offline; a new version takes over only when it cannot strand
+// anything: when the user agrees, or by itself when nothing is pending).
+//
+// The update flow (docs/offline-app.md, "Updates"):
+// 1. The browser finds a new /sw.js; the new worker precaches the whole new shell under
+//    its own cache, then waits (the old shell keeps serving this page).
+// 2. Nothing pending (no change waiting and the app not unlocked, so no form is half
+//    filled): it takes over at once. Otherwise a bar says a version is ready and that
+//    the unsent changes stay; it takes over when the user presses "Update".
+// 3. Taking over: wait for any write in progress (the replica's Web Lock), lock the app
+//    (sync stops, keys dropped), then the worker activates and the page reloads. The new
+//    code opens IndexedDB at its version and runs the upgrade steps in order (db.js),
+//    which only add to the data: outbox, keys and checkpoints stay as they were.
 
 import { Engine } from './engine.js';
 import { Ui } from './ui.js';
-import { t } from './i18n.js';
+import { addStrings, t } from './i18n.js';
+
+addStrings({
+  update_keeps: {
+    en: '{n} changes not yet sent stay on this device and are sent after the update.',
+    ar: 'تبقى {n} تغييرات لم تُرسل بعد على هذا الجهاز وتُرسل بعد التحديث.',
+  },
+  update_later: { en: 'Later', ar: 'لاحقاً' },
+  update_applying: { en: 'Updating…', ar: 'جارٍ التحديث…' },
+  update_elsewhere: {
+    en: 'A newer version was opened in another tab: reloading…',
+    ar: 'فُتحت نسخة أحدث في نافذة أخرى: جارٍ إعادة التحميل…',
+  },
+});
 
 const engine = new Engine();
 // One handle for the browser tests and the device benchmark; it holds nothing the page
@@ -16,19 +41,61 @@ ui.start().catch((exc) => {
 });
 
 let updateAccepted = false;
+let registration = null;
 
-function offerUpdate(reg) {
-  const bar = document.getElementById('update');
-  bar.replaceChildren();
+function bar() {
+  return document.getElementById('update');
+}
+
+/** What could be stranded by switching versions now: {pending, unlocked}. */
+async function pendingWork() {
+  if (!engine.vault) return { pending: 0, unlocked: false };
+  const pending = await engine.pendingCount().catch(() => 1);
+  return { pending, unlocked: Boolean(engine.replica) };
+}
+
+/** Let the waiting worker take over: after any write in progress, with the app locked. */
+async function applyUpdate(reg) {
+  const worker = reg.waiting;
+  if (!worker) return;
+  updateAccepted = true;
+  const el = bar();
+  el.replaceChildren(t(ui.lang, 'update_applying'));
+  el.hidden = false;
+  const handOver = async () => {
+    if (engine.replica) engine.lock('update');
+    worker.postMessage({ type: 'skip-waiting' });
+  };
+  // The replica's lock: a change being written finishes (and commits) first.
+  if (navigator.locks) await navigator.locks.request('tawthiq-replica', handOver);
+  else await handOver();
+}
+
+async function offerUpdate(reg) {
+  if (!reg.waiting || updateAccepted) return;
+  const work = await pendingWork();
+  if (!work.pending && !work.unlocked) {
+    await applyUpdate(reg);
+    return;
+  }
+  const el = bar();
+  // Already offered with the same count: leave the bar (and the focus on it) alone.
+  if (!el.hidden && el.dataset.pending === String(work.pending)) return;
   const button = document.createElement('button');
   button.type = 'button';
+  button.id = 'update-now';
   button.textContent = t(ui.lang, 'update_now');
-  button.addEventListener('click', () => {
-    updateAccepted = true;
-    reg.waiting?.postMessage({ type: 'skip-waiting' });
-  });
-  bar.append(t(ui.lang, 'update_ready'), ' ', button);
-  bar.hidden = false;
+  button.addEventListener('click', () => applyUpdate(reg));
+  const later = document.createElement('button');
+  later.type = 'button';
+  later.className = 'link';
+  later.textContent = t(ui.lang, 'update_later');
+  later.addEventListener('click', () => { el.hidden = true; });
+  const parts = [t(ui.lang, 'update_ready')];
+  if (work.pending) parts.push(' ', t(ui.lang, 'update_keeps', { n: work.pending }));
+  el.replaceChildren(...parts, ' ', button, ' ', later);
+  el.dataset.pending = String(work.pending);
+  el.hidden = false;
 }
 
 async function registerServiceWorker() {
@@ -36,6 +103,7 @@ async function registerServiceWorker() {
   const hadController = Boolean(navigator.serviceWorker.controller);
   const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/', type: 'classic',
     updateViaCache: 'none' });
+  registration = reg;
   if (reg.waiting && hadController) offerUpdate(reg);
   reg.addEventListener('updatefound', () => {
     const worker = reg.installing;
@@ -44,12 +112,28 @@ async function registerServiceWorker() {
     });
   });
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    // Only an update the user accepted reloads; the first install just takes control.
+    // The first install just takes control. An update reloads the page that accepted it;
+    // other tabs reload when the new code upgrades the database (engine 'upgraded').
     if (updateAccepted) {
       updateAccepted = false;
       location.reload();
     }
   });
 }
+
+// The app locked (idle, hidden, by hand) with nothing waiting: a ready update goes in.
+engine.addEventListener('locked', (e) => {
+  if (registration?.waiting && e.detail.reason !== 'update') offerUpdate(registration);
+});
+// Everything sent while an update waits: the bar's count follows (or the update goes in).
+engine.addEventListener('status', () => {
+  if (registration?.waiting && !bar().hidden && !updateAccepted) offerUpdate(registration);
+});
+engine.addEventListener('upgraded', () => {
+  const el = bar();
+  el.replaceChildren(t(ui.lang, 'update_elsewhere'));
+  el.hidden = false;
+  location.reload();
+});
 
 registerServiceWorker().catch(() => {});

@@ -17,7 +17,8 @@ export class Ui {
     this.root = root;
     this.lang = 'ar';
     this.strip = new StatusStrip(this);
-    engine.addEventListener('locked', () => this.render());
+    // After 'upgrade' the page reloads into the newer version (main.js): no lock screen.
+    engine.addEventListener('locked', (e) => { if (e.detail.reason !== 'upgrade') this.render(); });
     engine.addEventListener('unlocked', () => this.render());
     engine.addEventListener('wiped', () => { this.message = t(this.lang, 'wiped'); this.render(); });
     engine.addEventListener('records', (e) => { this.notifyScreen('onRecords', e.detail); this.refreshStatus(); });
