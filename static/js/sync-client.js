@@ -126,11 +126,9 @@ export class SyncClient {
     const seen = info.resync ? new Set() : null;
     if (info.resync) await r.setCheckpoint(peer, 0);
     const from = await r.checkpoint(peer);
-    Object.assign(this.progress, { phase: 'pull', pullFrom: from, pullAt: from });
-    this.tellProgress();
+    this.tellProgress({ phase: 'pull', pullFrom: from, pullAt: from });
     await this.pull(peer, report, seen);
-    this.progress.phase = 'repair';
-    this.tellProgress();
+    this.tellProgress({ phase: 'repair' });
     if (seen) {
       // Access changed: what the hub no longer serves goes (unsent changes stay queued).
       const queued = new Set((await r.pending()).map((e) => e.change.record_id));
@@ -140,8 +138,9 @@ export class SyncClient {
     }
     await this.repair(report);
     this.progress = null;
+    report.at = Date.now();
     await this.vault.putSealed('sync', { access_epoch: info.access_epoch ?? null, hub_id: peer,
-      last_sync_at: Date.now() });
+      last_sync_at: report.at });
     return report;
   }
 
@@ -155,8 +154,7 @@ export class SyncClient {
     const now = Date.now();
     const entries = (await r.pending()).filter((e) => !e.problem || resendRefused
       || now - (e.problem.at || 0) > REFUSED_RETRY_MS);
-    this.progress.toPush = entries.length;
-    this.tellProgress();
+    this.tellProgress({ toPush: entries.length });
     let i = 0;
     while (i < entries.length) {
       // FIFO batches within both limits (sizes of the JSON text, before any gzip).
@@ -173,8 +171,7 @@ export class SyncClient {
       const out = await r.markResults(batch, answer.results || []);
       report.pushed += out.sent;
       report.problems += out.problems;
-      this.progress.pushed += batch.length;
-      this.tellProgress();
+      this.tellProgress({ pushed: (this.progress?.pushed || 0) + batch.length });
     }
   }
 
@@ -195,8 +192,11 @@ export class SyncClient {
     }
   }
 
-  tellProgress() {
-    if (this.onProgress && this.progress) this.onProgress({ ...this.progress });
+  /** Update the progress of the run in hand (none when push/pull are called alone). */
+  tellProgress(fields = {}) {
+    if (!this.progress) return;
+    Object.assign(this.progress, fields);
+    if (this.onProgress) this.onProgress({ ...this.progress });
   }
 
   async pull(peer, report, seen) {
@@ -209,9 +209,7 @@ export class SyncClient {
       if (seen) for (const c of changes) seen.add(c.record_id);
       await r.receive(changes, { checkpoint: { peer, hubSeq: page.hub_seq }, forget: page.forget || [] });
       report.pulled += changes.length;
-      this.progress.pulled += changes.length;
-      this.progress.pullAt = page.hub_seq;
-      this.tellProgress();
+      this.tellProgress({ pulled: (this.progress?.pulled || 0) + changes.length, pullAt: page.hub_seq });
       if (!page.more) return;
     }
   }
@@ -299,7 +297,8 @@ export class SyncScheduler {
     try {
       this.state.lastReport = await this.client.syncOnce({ resendRefused: manual });
       this.failures = 0;
-      this.state.lastOkAt = Date.now();
+      // The same instant as the sealed copy, so a reload shows the same time.
+      this.state.lastOkAt = this.state.lastReport?.at ?? Date.now();
       this.state.lastError = null;
       delay = IDLE_PERIOD_MS;
     } catch (exc) {
@@ -313,6 +312,7 @@ export class SyncScheduler {
     }
     this.state.syncing = false;
     this.state.progress = null;
+    this.client.progress = null; // a failed run leaves none behind
     if (!this.stopped && !this.state.revoked) {
       this.state.nextAt = Date.now() + delay;
       this.timer = setTimeout(() => this.now('timer'), delay);
