@@ -64,3 +64,18 @@ export function formatBytes(bytes, lang) {
   const fmt = new Intl.NumberFormat(lang === 'ar' ? 'ar' : 'en', { maximumFractionDigits: u ? 1 : 0 });
   return `${fmt.format(n)} ${units[u]}`;
 }
+
+/** The version of the shell the service worker serves (null without one, or after 1 s). */
+export function shellVersion() {
+  const worker = globalThis.navigator?.serviceWorker?.controller;
+  if (!worker) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(() => resolve(null), 1000);
+    channel.port1.onmessage = (e) => {
+      clearTimeout(timer);
+      resolve(e.data?.version ?? null);
+    };
+    worker.postMessage({ type: 'version' }, [channel.port2]);
+  });
+}

@@ -26,7 +26,9 @@ SW_VERSION = """async () => {
   const worker = navigator.serviceWorker.controller;
   if (!worker) return null;
   const channel = new MessageChannel();
-  const answer = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(e.data.version); });
+  const answer = new Promise((resolve) => {
+    channel.port1.onmessage = (e) => resolve(e.data.version);
+  });
   worker.postMessage({ type: 'version' }, [channel.port2]);
   return answer;
 }"""
@@ -142,7 +144,9 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     shot(p, "screenshots/update-offer-en-360")
     # Waiting, not active: the page still runs the old version on the old database.
-    assert phone.eval("async () => Boolean((await navigator.serviceWorker.getRegistration()).waiting)")
+    assert phone.eval(
+        "async () => Boolean((await navigator.serviceWorker.getRegistration()).waiting)"
+    )
     assert phone.eval(SW_VERSION) == old_version
     assert phone.eval("() => tawthiq.vault.db.version") == 3
 

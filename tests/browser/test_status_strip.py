@@ -46,8 +46,9 @@ def test_status_strip_and_record_states(devices: Any, live: Hub) -> None:
 
     phone.context.set_offline(True)
     p.wait_for_selector("#net[data-online=false]")
-    good = phone.eval(f"() => tawthiq.createRecord('casualty', {CASUALTY % ('سامر', 'shelling_artillery')})")
-    bad = phone.eval(f"() => tawthiq.createRecord('casualty', {CASUALTY % ('خطأ', 'not_a_cause')})")
+    create = "() => tawthiq.createRecord('casualty', %s)"
+    good = phone.eval(create % (CASUALTY % ("سامر", "shelling_artillery")))
+    bad = phone.eval(create % (CASUALTY % ("خطأ", "not_a_cause")))
     phone.eval("(id) => tawthiq.updateRecord(id, {description: 'قصف بالهاون'})", shared)
     assert _state(phone, good) == {"state": "waiting", "waiting": 1}
     assert _state(phone, shared)["state"] == "waiting"
@@ -137,6 +138,17 @@ def test_long_sync_progress_and_old_changes_warning(devices: Any, live: Hub) -> 
     p.reload()
     phone.unlock()
     p.wait_for_selector("#warn-waiting")
+    # Every row of a long list can ask for its state: memory only, no decryption.
+    states = phone.eval(
+        """() => {
+          const ids = [...tawthiq.replica.states.keys()];
+          const t0 = performance.now();
+          const got = ids.map((id) => tawthiq.recordSyncState(id).state);
+          return { ms: performance.now() - t0, n: got.length, kinds: [...new Set(got)] };
+        }"""
+    )
+    assert states["n"] == 1200 and states["kinds"] == ["waiting"]
+    assert states["ms"] < 250, states
     phone.eval(
         """() => {
           window.seen = { events: [], shown: [] };
@@ -159,4 +171,8 @@ def test_long_sync_progress_and_old_changes_warning(devices: Any, live: Hub) -> 
     p.wait_for_selector("#warnings[hidden]", state="attached")
     assert p.query_selector("#warn-waiting") is None
     p.wait_for_selector("#progress", state="hidden")
+    assert phone.eval(
+        "() => [...new Set([...tawthiq.replica.states.keys()]"
+        ".map((id) => tawthiq.recordSyncState(id).state))]"
+    ) == ["sent"]
     assert not phone.errors, phone.errors

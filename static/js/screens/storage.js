@@ -3,7 +3,8 @@
 // for days or space runs low, and "Save unsynced changes to a file": a bundle signed by
 // the device and encrypted to the hub's key, for a courier when no network gets through.
 
-import { daysSince, formatBytes, requestPersistence, storageHealth, waitingTooLong } from '../storage-health.js';
+import { daysSince, formatBytes, requestPersistence, shellVersion, storageHealth, waitingTooLong }
+  from '../storage-health.js';
 
 const ERRORS = {
   nothing_waiting: 'storage_nothing',
@@ -25,8 +26,8 @@ function when(ui, at) {
 
 async function render(ui) {
   const { h } = ui;
-  const [health, status, last, hub] = await Promise.all([storageHealth({ fresh: true }),
-    ui.engine.status(), ui.engine.lastBundle(), ui.engine.hubKey()]);
+  const [health, status, last, hub, version] = await Promise.all([storageHealth({ fresh: true }),
+    ui.engine.status(), ui.engine.lastBundle(), ui.engine.hubKey(), shellVersion()]);
   const box = h('div', { class: 'storage-screen' }, h('h2', { text: ui.tr('storage_title') }));
 
   // Persistent storage.
@@ -86,6 +87,10 @@ async function render(ui) {
       h('bdi', { text: when(ui, last.at) })));
   }
   box.append(unsynced);
+  if (version) {
+    box.append(h('p', { class: 'hint', id: 'app-version' }, ui.tr('storage_version'), ' ',
+      h('bdi', { dir: 'ltr', text: version })));
+  }
   return box;
 }
 
@@ -117,6 +122,7 @@ export default {
   id: 'storage',
   nav: { en: 'Storage', ar: 'التخزين' },
   strings: {
+    storage_version: { en: 'App version:', ar: 'إصدار التطبيق:' },
     storage_title: { en: 'Storage on this device', ar: 'التخزين على هذا الجهاز' },
     storage_persist_title: { en: 'Kept by the browser', ar: 'حفظ المتصفح للبيانات' },
     storage_persisted: {
