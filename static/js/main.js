@@ -36,7 +36,7 @@ const engine = new Engine();
 globalThis.tawthiq = engine;
 const ui = new Ui(engine, document.getElementById('root'));
 globalThis.tawthiqUi = ui;
-ui.start().catch((exc) => {
+const started = ui.start().catch((exc) => {
   document.getElementById('root').textContent = `Tawthiq could not start: ${exc.message}`;
 });
 
@@ -49,6 +49,7 @@ function bar() {
 
 /** What could be stranded by switching versions now: {pending, unlocked}. */
 async function pendingWork() {
+  await started; // the database is open (or known absent) only after boot
   if (!engine.vault) return { pending: 0, unlocked: false };
   const pending = await engine.pendingCount().catch(() => 1);
   return { pending, unlocked: Boolean(engine.replica) };
@@ -71,7 +72,15 @@ async function applyUpdate(reg) {
   else await handOver();
 }
 
-async function offerUpdate(reg) {
+let offering = Promise.resolve();
+
+/** Offer (or apply) a waiting update; calls run one after another (events come in bursts). */
+function offerUpdate(reg) {
+  offering = offering.then(() => offerOnce(reg)).catch(() => {});
+  return offering;
+}
+
+async function offerOnce(reg) {
   if (!reg.waiting || updateAccepted) return;
   const work = await pendingWork();
   if (!work.pending && !work.unlocked) {

@@ -161,7 +161,12 @@ export class StatusStrip {
       items.push(h('a', { class: 'warn', id: 'warn-storage', href: storageHref,
         text: this.tr('strip_warn_storage') }));
     }
-    box.replaceChildren(...items);
+    // Replaced only when the words change: role=alert re-announces every replacement.
+    const said = items.map((i) => i.textContent).join('\n');
+    if (box.dataset.said !== said) {
+      box.dataset.said = said;
+      box.replaceChildren(...items);
+    }
     box.hidden = !items.length;
   }
 

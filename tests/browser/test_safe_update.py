@@ -139,7 +139,7 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
     assert source.count(tail) == 1
     db_js.write_text(source.replace(tail, NEXT_STEP))
     phone.eval("async () => (await navigator.serviceWorker.getRegistration()).update()")
-    offer = p.wait_for_selector("#update:not([hidden]) #update-now")
+    p.wait_for_selector("#update:not([hidden]) #update-now")
     assert "3 changes not yet sent stay on this device" in p.inner_text("#update")
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     shot(p, "screenshots/update-offer-en-360")
@@ -150,10 +150,23 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
     assert phone.eval(SW_VERSION) == old_version
     assert phone.eval("() => tawthiq.vault.db.version") == 3
 
-    offer.click()
+    # A second tab of the old version, at its lock screen, holds the database open.
+    other = phone.context.new_page()
+    other.on("pageerror", lambda e: phone.errors.append(str(e)))
+    other.goto(f"{hub.url}/")
+    other.wait_for_selector("#unlock-form")
+
+    p.click("#update-now")
     phone.unlock()
     new_version = phone.eval(SW_VERSION)
     assert new_version and new_version != old_version
+    # The upgrade made the other tab let go and reload into the new version (not "wiped").
+    other.wait_for_function(
+        f"async () => (await ({SW_VERSION})()) === {new_version!r}", timeout=20_000
+    )
+    other.wait_for_selector("#unlock-form")
+    assert other.query_selector("#notice") is None
+    other.close()
     after = phone.eval(KEPT)
     assert after["version"] == 4 and "release_probe" in after["stores"]
     for key in ("outbox", "checkpoints", "wrapped", "origin"):

@@ -56,6 +56,9 @@ def test_bundle_saved_in_browser_imports_once(devices: Any, live: Hub, tmp_path:
     p.click("#lang")
     p.wait_for_selector("html[dir=rtl] #unsynced[data-pending='4']")
     shot(p, f"{_screens()}/storage-ar-360")
+    p.set_viewport_size({"width": 1280, "height": 800})
+    shot(p, f"{_screens()}/storage-ar-1280")
+    p.set_viewport_size({"width": 360, "height": 740})
     p.click("#lang")
     p.wait_for_selector("html[dir=ltr] #save-bundle")
 
