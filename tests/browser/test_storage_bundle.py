@@ -99,3 +99,25 @@ def test_bundle_saved_in_browser_imports_once(devices: Any, live: Hub, tmp_path:
     assert live.records(user) == on_hub
     assert {rid: len(_history(live, user, rid)) for rid in ids} == histories
     assert not phone.errors, phone.errors
+
+
+def test_low_storage_warns(devices: Any, live: Hub) -> None:
+    """Nearly full storage raises a warning in the strip and on the storage screen.
+
+    The browser's real quota (gigabytes here) cannot be filled in a test, so the page's
+    `navigator.storage.estimate()` answers 980 MB used of 1 GB: what is tested is the
+    app's reading of it, not the browser."""
+    user = live.user(live.team())
+    phone = devices(user)
+    phone.context.add_init_script(
+        "navigator.storage.estimate = async () => ({usage: 980 * 2 ** 20, quota: 2 ** 30});"
+    )
+    phone.setup()
+    p = phone.page
+    warning = p.wait_for_selector("#warn-storage")
+    assert "running low" in warning.inner_text()
+    warning.click()  # the warning leads to the storage screen
+    p.wait_for_selector("#view[data-screen=storage] #storage-low")
+    assert p.get_attribute("#usage", "data-quota") == str(2**30)
+    assert "980 MB" in p.inner_text("#usage")
+    assert not phone.errors, phone.errors
