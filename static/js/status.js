@@ -92,12 +92,14 @@ export class StatusStrip {
     pending.replaceChildren(s.pending ? this.tr('waiting', { n: '' }) : this.tr('all_sent'),
       s.pending ? h('bdi', { text: this.num(s.pending) }) : '');
 
+    // Offline, a run only finds there is no network: say when the last sync was instead.
+    const syncing = s.syncing && s.online;
     let state = '';
     if (!s.registered) state = this.tr('not_registered');
     else if (s.revoked) state = this.tr('strip_revoked');
-    else if (s.syncing) state = this.tr('syncing');
+    else if (syncing) state = this.tr('syncing');
     else if (s.lastError && s.online) state = this.tr('sync_failed', { e: s.lastError.code });
-    if (!s.syncing) {
+    if (!syncing) {
       const when = s.lastOkAt ? this.tr('strip_last_sync', { t: relativeTime(s.lastOkAt, ui.lang) })
         : this.tr('strip_never_synced');
       state = state ? `${state} · ${when}` : when;
