@@ -91,8 +91,11 @@ def test_status_strip_and_record_states(devices: Any, live: Hub) -> None:
 
     # Offline reload: the last successful sync comes from the sealed metadata, and each
     # record's state from the outbox kept on disk (the refusal reason included).
-    last_ok = int(p.get_attribute("#sync-state", "data-last-ok") or 0)
     phone.context.set_offline(True)
+    # No run can succeed from now on; the last one that did is what must be said again.
+    p.wait_for_function("() => !tawthiq.scheduler.state.syncing")
+    last_ok = phone.status()["lastOkAt"]
+    assert last_ok
     p.reload()
     phone.unlock()
     p.wait_for_selector("#net[data-online=false]")
