@@ -145,4 +145,13 @@ engine.addEventListener('upgraded', () => {
   location.reload();
 });
 
+// The bar speaks the language the user switches to (the shell sets <html lang>).
+new MutationObserver(() => {
+  const el = bar();
+  if (registration?.waiting && !el.hidden && !updateAccepted) {
+    delete el.dataset.pending;
+    offerUpdate(registration);
+  }
+}).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+
 registerServiceWorker().catch(() => {});

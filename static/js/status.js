@@ -48,6 +48,8 @@ export class StatusStrip {
   constructor(ui) {
     this.ui = ui;
     this.timer = null;
+    this.last = null; // the last status read, painted at once when the strip is rebuilt
+    ui.engine.addEventListener('locked', () => { this.last = null; });
   }
 
   tr(key, params) {
@@ -70,6 +72,8 @@ export class StatusStrip {
           h('summary', {}), h('ul', {}))),
       h('div', { id: 'warnings', class: 'warnings', role: 'alert' }),
       h('div', { class: 'status-actions' }, actions));
+    // A re-render (language switch) shows the last known status at once, not an empty strip.
+    if (this.last) this.paint(this.last);
     clearInterval(this.timer);
     this.timer = setInterval(() => {
       if (!this.box.isConnected) clearInterval(this.timer);
@@ -79,10 +83,14 @@ export class StatusStrip {
   }
 
   async refresh() {
+    if (!this.box?.isConnected) return;
+    this.last = await this.ui.engine.status();
+    await this.paint(this.last);
+  }
+
+  async paint(s) {
     const box = this.box;
-    if (!box?.isConnected) return;
     const ui = this.ui;
-    const s = await ui.engine.status();
     const net = box.querySelector('#net');
     net.dataset.online = String(s.online);
     net.textContent = s.online ? this.tr('strip_online') : this.tr('strip_offline');

@@ -143,6 +143,12 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
     assert "3 changes not yet sent stay on this device" in p.inner_text("#update")
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     shot(p, "screenshots/update-offer-en-360")
+    p.click("#lang")
+    p.wait_for_selector("#update:has-text('تبقى 3 تغييرات')")
+    p.wait_for_selector("#pending[data-count='3']")
+    shot(p, "screenshots/update-offer-ar-360")
+    p.click("#lang")
+    p.wait_for_selector("#update:has-text('3 changes not yet sent')")
     # Waiting, not active: the page still runs the old version on the old database.
     assert phone.eval(
         "async () => Boolean((await navigator.serviceWorker.getRegistration()).waiting)"
