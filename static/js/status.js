@@ -26,6 +26,8 @@ addStrings({
     ar: 'تنتظر {n} تغييرات منذ {d} أيام دون أن تصل إلى الخادم. احفظها في ملف يحمله مراسل.',
   },
   strip_warn_storage: { en: 'Storage on this device is running low.', ar: 'المساحة على هذا الجهاز توشك أن تنفد.' },
+  strip_err_network: { en: 'no connection to the server', ar: 'لا اتصال بالخادم' },
+  strip_err_server_error: { en: 'server error', ar: 'خطأ في الخادم' },
   strip_revoked: { en: 'This device was revoked: changes stay here.', ar: 'أُلغي تسجيل هذا الجهاز: تبقى التغييرات هنا.' },
 });
 
@@ -106,7 +108,7 @@ export class StatusStrip {
     if (!s.registered) state = this.tr('not_registered');
     else if (s.revoked) state = this.tr('strip_revoked');
     else if (syncing) state = this.tr('syncing');
-    else if (s.lastError && s.online) state = this.tr('sync_failed', { e: s.lastError.code });
+    else if (s.lastError && s.online) state = this.tr('sync_failed', { e: this.errorName(s.lastError.code) });
     if (!syncing) {
       const when = s.lastOkAt ? this.tr('strip_last_sync', { t: relativeTime(s.lastOkAt, ui.lang) })
         : this.tr('strip_never_synced');
@@ -131,6 +133,13 @@ export class StatusStrip {
     if (refused.open) this.showRefused(refused);
 
     await this.showWarnings(s);
+  }
+
+  /** A sync error's code in words (known codes translated, others as the hub sent them). */
+  errorName(code) {
+    const key = `strip_err_${code}`;
+    const text = this.tr(key);
+    return text === key ? code : text;
   }
 
   num(n) {
