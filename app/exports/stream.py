@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -29,7 +30,15 @@ __all__ = ["BATCH", "ExportRow", "Scope", "scan"]
 
 BATCH = 2000
 
-_loads = json.loads
+
+def _loads(text: str) -> Any:
+    """JSON text from the database: orjson, about 4x faster (decoding was the hot spot of a
+    scan); the standard library for what orjson refuses (NaN). orjson reads an integer
+    beyond 64 bits as a float, but the record schemas bound every integer far below."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class ExportRow:
