@@ -116,9 +116,11 @@ def login_changing_password(base: str, username: str, one_time: str) -> tuple[An
 
 
 def shot(page: Any, name: str) -> None:
-    """A screenshot in test-artifacts/ (gitignored) to look at by eye."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    """A screenshot in test-artifacts/ (gitignored) to look at by eye; `name` may hold a
+    folder ("screenshots/forms-list-ar")."""
+    path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
 
 
 # What each kind's form needs beyond its required choices (which take their first option).
@@ -136,10 +138,11 @@ DATE_FIELDS = {"occurred_date", "date_of_birth", "date_of_death", "last_seen_dat
 class Device:
     """One browser context playing one phone: its page, its user, and the UI steps."""
 
-    def __init__(self, browser: Any, hub: Hub, user: dict[str, Any]) -> None:
+    def __init__(self, browser: Any, hub: Hub, user: dict[str, Any], **options: Any) -> None:
         self.hub = hub
         self.user = user
-        self.context = browser.new_context(locale="en-US")
+        # options: more browser.new_context() arguments, e.g. a phone's viewport.
+        self.context = browser.new_context(locale="en-US", **options)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.errors: list[str] = []
