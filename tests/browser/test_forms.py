@@ -321,8 +321,8 @@ def test_arabic_list_search_and_phone_screenshots(devices: Any, live: Hub) -> No
         phone.open_form(kind)
         # Every control of the form has a label a screen reader can find.
         unlabeled = phone.eval(
-            """() => [...document.querySelectorAll('#record-form input, #record-form select,
-                #record-form textarea')].filter((el) => !(el.labels && el.labels.length)
+            """() => [...document.querySelectorAll('#record-form :is(input, select, textarea)')]
+                .filter((el) => !(el.labels && el.labels.length)
                 && !el.getAttribute('aria-label')).map((el) => el.id || el.name)"""
         )
         assert unlabeled == [], (kind, unlabeled)
