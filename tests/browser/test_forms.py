@@ -177,6 +177,19 @@ def test_every_kind_saves_offline_and_reaches_the_hub(devices: Any, live: Hub) -
     assert by_kind["supply_need"]["quantity_needed"] == 200
     assert phone.status()["pending"] == 4
 
+    # Edit: only what changed is written; the rest (the incident link) stays.
+    casualty_id = next(r for r, v in on_device.items() if v["kind"] == "casualty")
+    p.click(f"li.record[data-id='{casualty_id}'] a.edit")
+    p.wait_for_selector(f"#record-form[data-id='{casualty_id}']")
+    assert p.input_value("#f-age_years") == "35"
+    phone.fill_field("full_name", "محمد عبد الرحمن الحمصي")
+    p.click("#save")
+    p.wait_for_selector("#record-form", state="detached")
+    on_device = phone.views()
+    assert on_device[casualty_id]["values"]["full_name"] == "محمد عبد الرحمن الحمصي"
+    assert on_device[casualty_id]["values"]["incident_id"] == incident["id"]
+    assert phone.status()["pending"] == 5
+
     phone.context.set_offline(False)
     phone.wait_sent()
     on_hub = phone.hub.records(phone.user)
@@ -330,6 +343,35 @@ def test_arabic_list_search_and_phone_screenshots(devices: Any, live: Hub) -> No
         assert phone.eval("() => document.documentElement.scrollWidth") <= 360, kind
         shot(p, f"screenshots/forms-{kind}-ar")
         p.click("#cancel")
+    p.set_viewport_size({"width": 1280, "height": 800})
+    shot(p, "screenshots/forms-list-ar-laptop")
+    phone.open_form("missing_person")
+    shot(p, "screenshots/forms-missing_person-ar-laptop")
+    phone.close()
+
+
+def test_a_form_works_from_the_keyboard(devices: Any, live: Hub) -> None:
+    """Choices, a place and the save are reachable and usable with keys alone."""
+    phone = _phone(devices, live)
+    p = phone.page
+    phone.open_form("incident")
+    p.focus("#f-event_type")
+    p.keyboard.press("ArrowDown")  # the first event type
+    p.eval_on_selector("[data-field='place_id']",
+                       "el => el.closest('details').setAttribute('open', '')")
+    p.focus("#f-place_id")
+    p.keyboard.type("Bab Sbaa")
+    p.keyboard.press("Enter")  # takes the first match
+    p.wait_for_selector("[data-field='place_id'] .place-label")
+    p.focus("#f-description")
+    p.keyboard.type("Checkpoint attack")
+    p.focus("#save")
+    p.keyboard.press("Enter")
+    p.wait_for_selector("li.record[data-kind=incident]")
+    view = next(iter(phone.views().values()))
+    sbaa = phone.eval("() => tawthiq.places.places.find((x) => x.pcode === 'C4082-03').id")
+    assert view["values"]["place_id"] == sbaa
+    assert view["values"]["event_type"] == "shelling_artillery_missile"
     phone.close()
 
 

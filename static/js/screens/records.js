@@ -72,6 +72,7 @@ const STRINGS = {
 // What outlives one render (a language switch re-renders the screen): the list's filters
 // and the form in progress.
 const screenState = { query: '', kind: '', draft: null };
+const hooked = new WeakSet(); // engines whose status events refresh the badges
 
 const sameRoute = (a, b) => a && b && a.mode === b.mode && a.kind === b.kind && a.id === b.id;
 
@@ -112,18 +113,19 @@ function renderList(ui) {
     placeholder: ui.tr('search'), 'aria-label': ui.tr('search'),
     oninput: (e) => { screenState.query = e.target.value; fill(); } });
 
+  const showState = (badge, id) => syncState(engine, id).then((s) => {
+    if (!s?.state) return;
+    badge.hidden = false;
+    badge.dataset.state = s.state;
+    badge.textContent = ui.tr(`rec_sync_${s.state}`);
+    if (s.reason) badge.title = s.reason;
+  });
   const item = (v) => {
     const values = v.values;
     const place = values.place_id || values.last_seen_place_id;
     const date = values.occurred_date || values.last_seen_date || values.date_of_death;
-    const badge = h('span', { class: 'badge sync', hidden: true });
-    syncState(engine, v.id).then((s) => {
-      if (!s?.state) return;
-      badge.hidden = false;
-      badge.dataset.state = s.state;
-      badge.textContent = ui.tr(`rec_sync_${s.state}`);
-      if (s.reason) badge.title = s.reason;
-    });
+    const badge = h('span', { class: 'badge sync', hidden: true, 'data-badge-for': v.id });
+    showState(badge, v.id);
     return h('li', { class: 'record', 'data-id': v.id, 'data-kind': v.kind },
       h('div', { class: 'line' },
         h('a', { class: 'title', href: `#/record/${v.id}` }, h('bdi', { text: ui.title(v) })),
@@ -154,6 +156,14 @@ function renderList(ui) {
     h('section', { class: 'tools' }, search, chips),
     h('h2', { text: ui.tr('records') }), list);
   box.refreshList = fill;
+  box.refreshBadges = () => {
+    for (const badge of list.querySelectorAll('[data-badge-for]')) showState(badge, badge.dataset.badgeFor);
+  };
+  // A sync changes records' states without changing the records: follow the status.
+  if (!hooked.has(engine)) {
+    hooked.add(engine);
+    engine.addEventListener('status', () => shown?.refreshBadges?.());
+  }
   return box;
 }
 
