@@ -33,9 +33,9 @@ export const RANGES = [['killed_min', 'killed_max'], ['injured_min', 'injured_ma
 /** [[section id, [field, ...]], ...] for the kind's schema, required fields first. */
 export function sectionsFor(schema) {
   const names = Object.keys(schema.properties);
-  const required = new Set(schema.required || []);
   const placed = new Set();
-  const out = [['required', names.filter((n) => required.has(n))]];
+  // The schema's own order of required fields (its properties may arrive sorted by name).
+  const out = [['required', (schema.required || []).filter((n) => names.includes(n))]];
   for (const n of out[0][1]) placed.add(n);
   for (const [id, fields] of SECTIONS) {
     const here = fields.filter((n) => names.includes(n) && !placed.has(n));
