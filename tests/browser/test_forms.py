@@ -183,11 +183,14 @@ def test_every_kind_saves_offline_and_reaches_the_hub(devices: Any, live: Hub) -
     p.wait_for_selector(f"#record-form[data-id='{casualty_id}']")
     assert p.input_value("#f-age_years") == "35"
     phone.fill_field("full_name", "محمد عبد الرحمن الحمصي")
+    phone.fill_field("age_years", "٧٠")  # the age group, not touched, follows
     p.click("#save")
     p.wait_for_selector("#record-form", state="detached")
     on_device = phone.views()
     assert on_device[casualty_id]["values"]["full_name"] == "محمد عبد الرحمن الحمصي"
     assert on_device[casualty_id]["values"]["incident_id"] == incident["id"]
+    assert on_device[casualty_id]["values"]["age_years"] == 70
+    assert on_device[casualty_id]["values"]["age_group"] == "elderly"
     assert phone.status()["pending"] == 5
 
     phone.context.set_offline(False)

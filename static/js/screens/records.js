@@ -80,7 +80,8 @@ function messageFor(ui, result, path) {
   const rule = result.rules[path];
   if (rule) return rule.message[ui.lang] || rule.message.en;
   const code = result.errors[path];
-  const text = ui.engine.schemas?.vocabularies?.errors?.[code];
+  const errors = ui.engine.schemas?.vocabularies?.errors || {};
+  const text = errors[code] || errors.invalid_type; // "invalid": only the JSON Schema objected
   return text?.[ui.lang] || text?.en || code;
 }
 
@@ -130,7 +131,7 @@ function renderList(ui) {
       h('div', { class: 'line' },
         h('a', { class: 'title', href: `#/record/${v.id}` }, h('bdi', { text: ui.title(v) })),
         badge,
-        Object.keys(v.conflicts || {}).length ? h('span', { class: 'badge conflict', text: ui.tr('conflict') }) : null,
+        typeof engine.recordSyncState !== 'function' && Object.keys(v.conflicts || {}).length ? h('span', { class: 'badge conflict', text: ui.tr('conflict') }) : null,
         v.needs_review ? h('span', { class: 'badge', text: ui.tr('needs_review') }) : null),
       h('div', { class: 'meta' },
         h('span', { class: 'kind', text: ui.kindLabel(v.kind) }),
@@ -330,6 +331,13 @@ async function renderForm(ui, route) {
       if (emptyish(v) && !(name in base)) delete out[name];
       else out[name] = v;
     }
+    // A derived field (age group, date precision) the user left alone follows its source
+    // when the source was edited, as the server derives it when it is not sent.
+    for (const rule of schema['x-cross-field-rules'] || []) {
+      const [source, target] = rule.rule === 'derive_age_group' ? [rule.source, rule.target]
+        : rule.rule === 'date_precision' ? [rule.field, rule.precision_field] : [];
+      if (source && source in draft.states && !(target in draft.states)) delete out[target];
+    }
     return out;
   }
 
@@ -370,6 +378,9 @@ async function renderForm(ui, route) {
       return;
     }
     const cleaned = r.record;
+    const save = form.querySelector('#save');
+    if (save.disabled) return; // a second click while the first save is being written
+    save.disabled = true;
     try {
       if (view) {
         const changed = {};
@@ -388,6 +399,7 @@ async function renderForm(ui, route) {
       await discardDraft(ui);
       ui.go('#/records');
     } catch (exc) {
+      save.disabled = false;
       summary.textContent = exc.message || String(exc);
     }
   });
