@@ -323,6 +323,26 @@ def test_arabic_list_search_and_phone_screenshots(devices: Any, live: Hub) -> No
     p.wait_for_selector("li.record")
     shot(p, "screenshots/forms-list-ar")
 
+    # Each record shows its sync state as the engine tells it (engine.recordSyncState, from
+    # the device-status work; until it lands a stand-in with the same contract is used).
+    phone.eval("""() => { if (!tawthiq.recordSyncState) {
+        tawthiq.recordSyncState = () => ({
+          state: tawthiq.replica.outboxSize ? 'waiting' : 'sent'});
+      } }""")
+    phone.eval("() => tawthiqUi.refresh()")
+    p.wait_for_selector("li.record .badge.sync:not([hidden])")
+    shown = phone.eval(
+        """async () => Promise.all([...document.querySelectorAll('li.record')].map(async (li) => [
+            (await tawthiq.recordSyncState(li.dataset.id)).state,
+            li.querySelector('.badge.sync').dataset.state,
+            li.querySelector('.badge.sync').textContent]))"""
+    )
+    labels = {"waiting": "بانتظار الإرسال", "sent": "أُرسل", "conflict": "تعارض",
+              "rejected": "مرفوض"}
+    assert len(shown) == 3
+    for engine_state, badge_state, text in shown:
+        assert engine_state == badge_state and text == labels[engine_state]
+
     p.fill("#search", "فاطمه الاحمد")
     p.wait_for_function("() => document.querySelectorAll('li.record').length === 1")
     assert p.inner_text("li.record .title") == "فاطمة الأحمد"
@@ -375,6 +395,15 @@ def test_a_form_works_from_the_keyboard(devices: Any, live: Hub) -> None:
     sbaa = phone.eval("() => tawthiq.places.places.find((x) => x.pcode === 'C4082-03').id")
     assert view["values"]["place_id"] == sbaa
     assert view["values"]["event_type"] == "shelling_artillery_missile"
+    # The list shows the place's name (a place picked by its English name, shown in English).
+    assert "Bab Sbaa" in p.inner_text("li.record")
+
+    # Delete from the form, after the browser's confirmation.
+    p.once("dialog", lambda d: d.accept())
+    p.click("li.record a.edit")
+    p.click("#delete")
+    p.wait_for_selector("li.empty")
+    assert phone.views()[view["id"]]["deleted"] is True
     phone.close()
 
 
