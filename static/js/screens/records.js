@@ -414,12 +414,21 @@ function parseRoute(params) {
 }
 
 let shown = null;
+const forgetting = new WeakSet(); // engines whose lock clears this screen's memory
 
 export default {
   id: 'records',
   nav: { en: 'Records', ar: 'السجلات' },
   strings: STRINGS,
   async render(ui, params = []) {
+    if (!forgetting.has(ui.engine)) {
+      // Locking drops every plaintext: the draft lives on sealed, the search text goes.
+      forgetting.add(ui.engine);
+      ui.engine.addEventListener('locked', () => {
+        screenState.draft = null;
+        screenState.query = '';
+      });
+    }
     const route = parseRoute(params);
     shown = route.mode === 'list' ? renderList(ui) : await renderForm(ui, route);
     return shown;
