@@ -278,10 +278,17 @@ def test_invalid_input_shows_the_servers_rule(devices: Any, live: Hub, lang: str
     errors = submit()
     assert errors == {"full_name": ERROR_MESSAGES["required"][lang]}
     phone.fill_field("full_name", "فاطمة")
+    # A PFIF note "I am this person" from someone who was not in contact.
+    p.eval_on_selector("[data-field='notes']",
+                       "el => el.closest('details').setAttribute('open', '')")
+    p.click("[data-add=notes]")
+    p.fill("#f-notes-0-text", "اتصلت بنا بنفسها")
+    p.select_option("#f-notes-0-status", "is_note_author")
     errors = submit()
     assert errors == {
         "fate_status_date": _rule("missing_person", "missing_person_fate_after_last_seen", lang),
         "age": _rule("missing_person", "missing_person_age_range", lang),
+        "notes.0": _rule("missing_person", "missing_person_note_author_is_person", lang),
     }
     p.click("#cancel")
 
