@@ -146,8 +146,10 @@ export class Engine extends EventTarget {
   async refreshSchemas() {
     if (!this.session) return;
     try {
-      this.schemas = await this.api('GET', '/schemas');
-      await this.vault.putSealed('schemas', this.schemas);
+      const schemas = await this.api('GET', '/schemas');
+      if (!this.vault?.unlocked) return; // locked meanwhile: nothing is kept in memory
+      this.schemas = schemas;
+      await this.vault.putSealed('schemas', schemas);
     } catch {
       // Offline or the session expired: the cached copy serves.
     }
@@ -206,7 +208,10 @@ export class Engine extends EventTarget {
       if (!this.session) await this.resumeSession();
       if (this.session) {
         await this.registerDevice().catch(() => {});
+        // Without a cached copy, wait for the schemas; else refresh them in the background
+        // (a newer server may describe its fields further, e.g. `x-fields` for the forms).
         if (!this.schemas) await this.refreshSchemas();
+        else this.refreshSchemas();
         this.placesReady = this.refreshPlaces(); // in the background: unlock must not wait
       }
     }

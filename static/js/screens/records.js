@@ -234,7 +234,9 @@ async function renderForm(ui, route) {
   }
   const kind = view ? view.kind : route.kind;
   const schema = schemas.kinds?.[kind];
-  if (!schema) return h('p', { class: 'error', role: 'alert', text: ui.tr('no_schemas') });
+  // A copy cached from a server before `x-fields` cannot drive these forms: it is
+  // replaced at the next unlock with the network.
+  if (!schema?.['x-fields']) return h('p', { class: 'error', role: 'alert', text: ui.tr('no_schemas') });
 
   // The draft for this route: in memory (a language switch), else sealed (a lock or reload).
   let draft = sameRoute(screenState.draft?.route, route) ? screenState.draft : null;
