@@ -161,7 +161,7 @@ def test_every_kind_saves_offline_and_reaches_the_hub(devices: Any, live: Hub) -
     phone.choose_required()
     phone.fill_field("item_name", "أكياس دم O-")
     phone.fill_field("unit", "bag")
-    phone.fill_field("quantity_needed", "٢٠٠")
+    phone.fill_field("quantity_needed", "۲۰۰")  # Persian digits
     p.click("#save")
     p.wait_for_selector("li.record[data-kind=supply_need]")
     shot(p, "screenshots/forms-list-en")
