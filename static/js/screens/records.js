@@ -264,6 +264,7 @@ async function renderForm(ui, route) {
   } });
 
   const widgetFor = (name) => {
+    if (view && name === 'team_id') return null; // a record's team is chosen once, at creation
     const initial = name in draft.states ? draft.states[name] : base[name];
     const w = makeWidget(ctx, name, initial, { coordinator });
     if (!w) return null;
