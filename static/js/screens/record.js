@@ -1,0 +1,147 @@
+// One record, #/record/<id>: its values with translated labels, its sync state, open
+// conflicts (candidates side by side with who, when and from which device) and its
+// history — from the hub's GET /records/<id>/history when online, else from the
+// changes this device holds (static/js/history.js replays them).
+
+import { h } from '../dom.js';
+import { historyOf } from '../history.js';
+import { Directory, STRINGS, candidateCards, coordinates, fieldLabel, formatTime, formatValue,
+  hlcTime, isoTime } from './coord-common.js';
+
+// Fields every record has that say nothing to a reader.
+const HIDDEN = new Set(['id', 'kind', 'schema_version', 'team_id']);
+
+/** The record's fields in the schema's order, then any others it holds. */
+function orderedFields(ui, view) {
+  const props = Object.keys(ui.engine.schemas?.kinds?.[view.kind]?.properties || {});
+  const held = Object.keys(view.values);
+  return [...props.filter((f) => held.includes(f)), ...held.filter((f) => !props.includes(f))]
+    .filter((f) => !HIDDEN.has(f));
+}
+
+/** The engine's per-record sync state (another module provides it), as {state, reason}. */
+async function syncState(ui, id) {
+  const got = await ui.engine.recordSyncState?.(id);
+  if (!got) return null;
+  return typeof got === 'string' ? { state: got } : got;
+}
+
+function valuesList(ui, view, directory) {
+  const rows = orderedFields(ui, view).map((f) => [
+    h('dt', { text: ui.label(view.kind, f) }),
+    h('dd', { 'data-field': f }, h('bdi', { text: formatValue(ui, view.kind, f, view.values[f], directory) })),
+  ]);
+  return h('dl', { class: 'values' }, rows);
+}
+
+function conflictsSection(ui, view, directory) {
+  const fields = Object.keys(view.conflicts || {});
+  if (!fields.length && !view.delete_conflict) return null;
+  const coordinator = coordinates(ui, view);
+  return h('section', { class: 'record-conflicts', id: 'record-conflicts' },
+    h('h3', { text: ui.tr('conflict') }),
+    view.delete_conflict ? h('p', { class: 'hint', text: ui.tr('rec_delete_conflict_note') }) : null,
+    fields.map((f) => h('div', { class: 'conflict-field', 'data-field': f },
+      h('h4', { text: fieldLabel(ui, view.kind, f) }),
+      candidateCards(ui, view, f, view.conflicts[f], directory, coordinator && !f.startsWith('@')
+        ? async (value) => { await ui.engine.resolveRecord(view.id, { [f]: value }); ui.refresh(); }
+        : null))),
+    coordinator ? null : h('p', { class: 'hint', text: ui.tr('rec_conflict_waits') }));
+}
+
+function historyEntry(ui, kind, e, directory) {
+  const when = e.device_time ? formatTime(ui, e.device_time) : hlcTime(ui, e.hlc);
+  const who = e.author_name && !directory.users[e.author] ? e.author_name : directory.userName(e.author);
+  const fields = e.purged ? [h('li', { text: ui.tr('rec_history_purged') })]
+    : (e.fields || []).map((f) => h('li', { class: 'change', 'data-field': f.field },
+      h('span', { class: 'field', text: fieldLabel(ui, kind, f.field) }), ': ',
+      h('bdi', { class: 'from', text: formatValue(ui, kind, f.field, f.from, directory) }),
+      h('span', { class: 'arrow', 'aria-hidden': 'true', text: ui.lang === 'ar' ? ' ← ' : ' → ' }),
+      h('span', { class: 'visually-hidden', text: ` ${ui.tr('rec_history_to')} ` }),
+      h('bdi', { class: 'to', text: formatValue(ui, kind, f.field, f.to, directory) })));
+  return h('li', { class: 'history-entry', 'data-op': e.op_id, 'data-action': e.action },
+    h('p', { class: 'head' },
+      h('strong', { text: ui.tr(`rec_action_${e.action}`) }), ' · ',
+      h('bdi', { class: 'who', text: who }), ' · ',
+      h('bdi', { class: 'when', text: when }), ' · ',
+      h('bdi', { class: 'device', title: e.origin_id, text: directory.deviceName(e.origin_id) }),
+      e.received_at ? h('span', { class: 'received hint' }, ' · ', ui.tr('rec_history_received'), ' ',
+        h('bdi', { text: isoTime(ui, e.received_at) })) : null),
+    fields.length ? h('ul', {}, fields) : null);
+}
+
+async function loadHistory(ui, view, directory) {
+  if (navigator.onLine) {
+    try {
+      const answer = await ui.api('GET', `/records/${encodeURIComponent(view.id)}/history`);
+      await directory.learn(Object.fromEntries(answer.changes.map((c) => [c.author,
+        { username: c.author_name }])));
+      return { source: 'hub', entries: answer.changes };
+    } catch {
+      // Not on the hub yet (made offline), or the network dropped: the device's log serves.
+    }
+  }
+  const changes = await ui.engine.replica.changesOf(view.id);
+  return { source: 'device', entries: historyOf(view.kind, changes) };
+}
+
+async function historySection(ui, view, directory) {
+  const { source, entries } = await loadHistory(ui, view, directory);
+  return h('section', { class: 'history', id: 'history', 'data-source': source },
+    h('h3', { text: ui.tr('rec_history') }),
+    h('p', { class: 'hint', text: ui.tr(source === 'hub' ? 'rec_history_from_hub' : 'rec_history_from_device') }),
+    entries.length ? h('ol', { reversed: true }, [...entries].reverse().map((e) => historyEntry(ui, view.kind, e, directory)))
+      : h('p', { text: ui.tr('rec_history_empty') }));
+}
+
+export default {
+  id: 'record',
+  strings: {
+    ...STRINGS,
+    rec_history: { en: 'History', ar: 'السجل التاريخي' },
+    rec_history_from_hub: { en: 'As the server holds it.', ar: 'كما يحفظه الخادم.' },
+    rec_history_from_device: { en: 'From the changes on this device (offline).', ar: 'من التغييرات المحفوظة على هذا الجهاز (دون اتصال).' },
+    rec_history_empty: { en: 'No changes yet.', ar: 'لا تغييرات بعد.' },
+    rec_history_purged: { en: 'Content erased.', ar: 'مُحي المحتوى.' },
+    rec_history_received: { en: 'received', ar: 'استُلم' },
+    rec_history_to: { en: 'to', ar: 'إلى' },
+    rec_action_create: { en: 'Created', ar: 'أُنشئ' },
+    rec_action_patch: { en: 'Changed', ar: 'عُدّل' },
+    rec_action_resolve: { en: 'Conflict resolved', ar: 'حُسم التعارض' },
+    rec_action_delete: { en: 'Deleted', ar: 'حُذف' },
+    rec_action_undelete: { en: 'Restored', ar: 'استُعيد' },
+    rec_action_merge_into: { en: 'Merged', ar: 'دُمج' },
+    rec_action_purge: { en: 'Erased', ar: 'مُحي' },
+    rec_conflict_waits: { en: 'A coordinator will choose between these values.', ar: 'سيختار المنسق بين هذه القيم.' },
+    rec_delete_conflict_note: { en: 'Deleted on one device while edited on another.', ar: 'حُذف على جهاز وعُدّل على جهاز آخر.' },
+    rec_sync_state: { en: 'Sync', ar: 'المزامنة' },
+    rec_back_to_records: { en: 'All records', ar: 'كل السجلات' },
+  },
+  async render(ui, [id]) {
+    const view = id ? ui.engine.view(id) : null;
+    if (!view) return h('p', { class: 'error', role: 'alert', text: ui.tr('no_such_record') });
+    const directory = await Directory.load(ui);
+    const state = await syncState(ui, id);
+    const box = h('article', { class: 'record-detail', 'data-id': id, 'data-kind': view.kind },
+      h('p', {}, h('a', { href: '#/records', text: ui.tr('rec_back_to_records') })),
+      h('header', { class: 'record-head' },
+        h('h2', {}, h('span', { class: 'kind', text: ui.kindLabel(view.kind) }), ' ',
+          h('bdi', { class: 'title', text: ui.title(view) })),
+        state ? h('span', { class: `badge sync-${state.state}`, id: 'record-sync', 'data-state': state.state },
+          ui.tr('rec_sync_state'), ': ', ui.tr(`record_${state.state}`) === `record_${state.state}`
+            ? state.state : ui.tr(`record_${state.state}`),
+          state.reason ? h('bdi', { text: ` — ${state.reason}` }) : null) : null,
+        view.needs_review ? h('span', { class: 'badge', text: ui.tr('needs_review') }) : null,
+        view.purged || view.deleted ? null
+          : h('a', { class: 'button', id: 'edit-record', href: `#/records/edit/${encodeURIComponent(id)}`,
+            text: ui.tr('edit') })),
+      conflictsSection(ui, view, directory),
+      valuesList(ui, view, directory),
+      await historySection(ui, view, directory));
+    return box;
+  },
+  onRecords(ui, detail) {
+    const id = ui.route().params[0];
+    if (ui.screen?.id === 'record' && detail?.ids?.includes(id)) ui.refresh();
+  },
+};
