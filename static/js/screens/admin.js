@@ -23,8 +23,10 @@ function tabsFor(ui) {
 }
 
 function table(headers, rows, attrs = {}) {
+  // Each cell carries its column's name: on a phone the rows stack as cards (app.css).
+  for (const row of rows) [...row.children].forEach((td, i) => td.setAttribute('data-label', headers[i] || ''));
   return h('div', { class: 'table-wrap' },
-    h('table', attrs,
+    h('table', { class: 'stack', ...attrs },
       h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))),
       h('tbody', {}, rows)));
 }
@@ -173,7 +175,7 @@ async function devicesTab(ui, box) {
     table([ui.tr('adm_device_name'), ui.tr('adm_user'), ui.tr('adm_last_seen'), ui.tr('adm_app_version'), ui.tr('adm_state'), ''],
       devices.map((d) => h('tr', { 'data-device': d.id, 'data-origin': d.origin_id, 'data-revoked': String(d.revoked) },
         h('td', {}, h('bdi', { text: d.name }), d.id === mine ? h('span', { class: 'badge', text: ui.tr('cand_this_device') }) : null,
-          h('div', { class: 'hint' }, h('bdi', { text: d.origin_id }))),
+          h('div', { class: 'hint', title: d.origin_id }, h('bdi', { text: shortId(d.origin_id) }))),
         cell(directory.userName(d.user_id)), cell(isoTime(ui, d.last_seen_at)), cell(d.app_version || '—'),
         cell(d.revoked ? `${ui.tr('adm_revoked')} ${isoTime(ui, d.revoked_at)}` : ui.tr('adm_active')),
         h('td', {}, d.revoked ? null : h('button', { type: 'button', class: 'danger revoke',
@@ -241,9 +243,10 @@ async function auditTab(ui, params) {
   return [filter,
     table([ui.tr('adm_when_col'), ui.tr('adm_audit_action'), ui.tr('adm_user'), ui.tr('adm_target'), ui.tr('adm_address'), ui.tr('adm_details')],
       answer.items.map((ev) => h('tr', { 'data-action': ev.action },
-        cell(isoTime(ui, ev.at)), cell(ev.action), cell(ev.actor_name || '—'),
+        cell(isoTime(ui, ev.at), { class: 'time' }), cell(ev.action), cell(ev.actor_name || '—'),
         cell(ev.target_type ? `${ev.target_type} ${shortId(ev.target_id)}` : '—'), cell(ev.address || '—'),
-        cell(Object.keys(ev.details || {}).length ? JSON.stringify(ev.details) : '—', { class: 'details' }))),
+        h('td', { class: 'details' }, Object.keys(ev.details || {}).length
+          ? h('code', { dir: 'ltr', text: JSON.stringify(ev.details) }) : '—'))),
       { id: 'audit-table' }),
     h('nav', { class: 'pager row', 'aria-label': ui.tr('adm_pages') },
       h('button', { type: 'button', id: 'audit-prev', disabled: page <= 1, onclick: () => go(page - 1) }, ui.tr('adm_previous')),

@@ -54,9 +54,10 @@ function fieldBlock(ui, view, field, directory) {
   };
   const special = field.startsWith('@');
   const form = special ? null : h('form', { class: 'new-value' },
-    h('label', {}, h('span', { text: ui.tr('cf_enter_new_value') }), newValueControl(ui, view.kind, field)),
-    h('p', { class: 'error', role: 'alert' }),
-    h('button', { type: 'submit', class: 'resolve-new' }, ui.tr('cf_resolve_with_new')));
+    h('div', { class: 'inline' },
+      h('label', {}, h('span', { text: ui.tr('cf_enter_new_value') }), newValueControl(ui, view.kind, field)),
+      h('button', { type: 'submit', class: 'resolve-new' }, ui.tr('cf_resolve_with_new'))),
+    h('p', { class: 'error', role: 'alert' }));
   form?.addEventListener('submit', async (e) => {
     e.preventDefault();
     const control = form.elements[field];

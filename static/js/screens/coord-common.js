@@ -58,6 +58,11 @@ export class Directory {
       this.members[team] = members;
       for (const m of members) this.users[m.user_id] = { username: m.username, display_name: m.display_name };
     }
+    if (ui.isAdmin()) {
+      for (const u of await ui.api('GET', '/users')) {
+        this.users[u.id] = { username: u.username, display_name: u.display_name };
+      }
+    }
     const devices = await ui.api('GET', '/devices');
     for (const dev of devices.devices || []) {
       this.devices[dev.origin_id] = { name: dev.name, user_id: dev.user_id, id: dev.id };
@@ -88,7 +93,10 @@ export class Directory {
 
   deviceName(originId) {
     if (originId && originId === this.ui.engine.identity?.origin_id) return this.ui.tr('cand_this_device');
-    return this.devices[originId]?.name || shortId(originId);
+    // Two phones of one team often share a name ("Tawthiq web (Android)"): the start of
+    // the origin id tells them apart.
+    const name = this.devices[originId]?.name;
+    return name ? `${name} · ${shortId(originId)}` : shortId(originId);
   }
 }
 
@@ -98,15 +106,16 @@ export function shortId(id) {
 }
 
 /** A date-time in the user's language (numbers and month names localised). */
-export function formatTime(ui, ms) {
+export function formatTime(ui, ms, { seconds = false } = {}) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
   const locale = ui.lang === 'ar' ? 'ar' : 'en-GB';
-  return new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' });
 }
 
+/** The wall time of a hybrid logical clock (to the second: candidates are often close). */
 export function hlcTime(ui, hlc) {
   try {
-    return formatTime(ui, parseHlc(hlc).wallMs);
+    return formatTime(ui, parseHlc(hlc).wallMs, { seconds: true });
   } catch {
     return '—';
   }
@@ -131,6 +140,10 @@ export function formatValue(ui, kind, field, value, directory = null) {
     return '—';
   }
   if (field === 'assigned_to' && directory) return directory.userName(value);
+  if (field === 'team_id') {
+    const team = ui.memberships().find((m) => m.team_id === value);
+    return team?.team_name || shortId(value);
+  }
   const vocabulary = vocabularyOf(ui, kind, field);
   if (Array.isArray(value)) {
     return value.map((v) => (v && typeof v === 'object' ? (v.text ?? JSON.stringify(v))

@@ -55,7 +55,7 @@ function historyEntry(ui, kind, e, directory) {
   const fields = e.purged ? [h('li', { text: ui.tr('rec_history_purged') })]
     : (e.fields || []).map((f) => h('li', { class: 'change', 'data-field': f.field },
       h('span', { class: 'field', text: fieldLabel(ui, kind, f.field) }), ': ',
-      h('bdi', { class: 'from', text: formatValue(ui, kind, f.field, f.from, directory) }),
+      h('bdi', { class: f.from === null || f.from === undefined ? 'from empty' : 'from', text: formatValue(ui, kind, f.field, f.from, directory) }),
       h('span', { class: 'arrow', 'aria-hidden': 'true', text: ui.lang === 'ar' ? ' ← ' : ' → ' }),
       h('span', { class: 'visually-hidden', text: ` ${ui.tr('rec_history_to')} ` }),
       h('bdi', { class: 'to', text: formatValue(ui, kind, f.field, f.to, directory) })));
