@@ -249,3 +249,46 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
     screenshots(admin, "admin-users", "#create-user")
     for d in (reporter, admin):
         assert not d.errors, d.errors
+
+
+def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
+    """The coordinator's queue puts contested records first; Confirm writes the
+    verification change; assigning a casualty to a reporter brings it to their phone."""
+    team = live.team()
+    huda = devices(live.user(team, "coordinator"))
+    sami = devices(live.user(team))
+    huda.setup()
+    sami.setup()
+    calm = huda.eval("() => tawthiq.createRecord('incident', {event_type: 'arrests'})")
+    disputed = huda.eval("() => tawthiq.createRecord('incident', {event_type: 'armed_clash',"
+                         " verification_status: 'contested'})")
+    person = huda.eval("() => tawthiq.createRecord('casualty', {full_name: 'خالد العمر',"
+                       " sex: 'male', outcome: 'injured', civilian_status: 'civilian',"
+                       " cause: 'gunfire_sniper'})")
+    huda.wait_sent()
+
+    go(huda, "#/review", f"#review-list li[data-id='{person}']")
+    order = huda.page.eval_on_selector_all("#review-list > li", "els => els.map(e => e.dataset.id)")
+    assert order[0] == disputed and set(order) >= {calm, disputed, person}
+    # The reporter is offered by name (the team's members, fetched online).
+    select = f"#review-list li[data-id='{person}'] select.assign-select"
+    options = huda.page.eval_on_selector_all(f"{select} option", "els => els.map(o => o.textContent)")
+    assert sami.user["username"] in options
+    screenshots(huda, "review", f"#review-list li[data-id='{person}']")
+
+    huda.page.click(f"#review-list li[data-id='{calm}'] button[data-verify=confirmed]")
+    huda.page.wait_for_function(
+        "(id) => !document.querySelector(`#review-list li[data-id='${id}']`)", arg=calm)
+    assert person not in sami.views()
+    huda.page.select_option(select, sami.user["id"])
+    huda.page.wait_for_function(
+        "([id, u]) => tawthiq.view(id).values.assigned_to === u", arg=[person, sami.user["id"]])
+    huda.wait_sent()
+    hub = live.records(huda.user)
+    assert hub[calm]["values"]["verification_status"] == "confirmed"
+    assert hub[person]["values"]["assigned_to"] == sami.user["id"]
+    sami.sync()
+    sami.page.wait_for_function("(id) => Boolean(tawthiq.view(id))", arg=person)
+    assert sami.views()[person]["values"]["full_name"] == "خالد العمر"
+    for d in (huda, sami):
+        assert not d.errors, d.errors
