@@ -67,8 +67,9 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     huda = devices(live.user(team, "coordinator"))
     for phone in (amal, badr, huda):
         phone.setup()
-    rid = amal.eval("() => tawthiq.createRecord('casualty', {full_name: 'محمد أحمد', sex: 'male',"
-                    " outcome: 'killed', civilian_status: 'civilian', cause: 'shelling_artillery'})")
+    rid = amal.eval("() => tawthiq.createRecord('casualty', {full_name: 'محمد أحمد',"
+                    " sex: 'male', outcome: 'killed', civilian_status: 'civilian',"
+                    " cause: 'shelling_artillery'})")
     amal.wait_sent()
     badr.sync()
     # A coordinator assigns it to Badr so that he may edit it too (person records).
@@ -168,7 +169,7 @@ def test_record_history_online_and_offline(devices: Any, live: Hub) -> None:
     assert online[0]["fields"]["killed_min"] == ("—", "2")
     assert online[1]["fields"]["event_type"] == ("—", "Armed clash")
     assert mariam.page.get_attribute("#edit-record", "href") == f"#/records/edit/{rid}"
-    label = mariam.page.inner_text(f"#history li.change[data-field=killed_min] .field")
+    label = mariam.page.inner_text("#history li.change[data-field=killed_min] .field")
     assert label and label != "killed_min"  # a translated label, not the code
 
     mariam.context.set_offline(True)
@@ -203,8 +204,12 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
     nav = set(reporter.page.eval_on_selector_all("#nav a", "els => els.map(a => a.dataset.screen)"))
     assert "records" in nav and not nav & COORDINATOR_SCREENS
     for route in ("#/admin/users", "#/conflicts", "#/review"):
-        reporter.page.evaluate("(h) => { location.hash = h; }", route)
-        reporter.page.wait_for_function("() => document.querySelector('#view').dataset.screen === 'records'")
+        shown = reporter.page.evaluate(
+            "(h) => { location.hash = h; return tawthiqUi.route().screen.id; }", route)
+        assert shown == "records", route
+        reporter.page.wait_for_timeout(200)  # let the hashchange render
+        assert reporter.page.query_selector(
+            ".admin-screen, .conflicts-screen, .review-screen") is None, route
     api = reporter.user["api"]
     for path in ("/users", "/audit", "/conflicts", "/sync/parked"):
         assert api.get(f"{live.url}/api/v1{path}", timeout=10).status_code == 403, path
@@ -272,7 +277,8 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     assert order[0] == disputed and set(order) >= {calm, disputed, person}
     # The reporter is offered by name (the team's members, fetched online).
     select = f"#review-list li[data-id='{person}'] select.assign-select"
-    options = huda.page.eval_on_selector_all(f"{select} option", "els => els.map(o => o.textContent)")
+    options = huda.page.eval_on_selector_all(f"{select} option",
+                                             "els => els.map(o => o.textContent)")
     assert sami.user["username"] in options
     screenshots(huda, "review", f"#review-list li[data-id='{person}']")
 
