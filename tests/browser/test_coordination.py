@@ -237,6 +237,13 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
     assert admin.page.query_selector("#audit-table tr[data-action=device_revoked]")
     screenshots(admin, "admin-audit", "#audit-table")
 
+    # Offline the admin screens say they need the network (nothing of theirs is kept).
+    admin.context.set_offline(True)
+    go(admin, "#/admin/monitor", ".admin-screen")
+    note = admin.page.wait_for_selector("#admin-monitor .needs-network")
+    assert note.inner_text() == "This page needs the network."
+    admin.context.set_offline(False)
+
     # A user made in the UI logs in with the one-time password shown once.
     go(admin, "#/admin/users", "#create-user")
     name = f"new{uuid.uuid4().hex[:8]}"

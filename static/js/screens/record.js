@@ -49,6 +49,15 @@ function conflictsSection(ui, view, directory) {
     coordinator ? null : h('p', { class: 'hint', text: ui.tr('rec_conflict_waits') }));
 }
 
+/** How a change reached the hub, when it was not a device's own sync. */
+function viaText(ui, via) {
+  if (!via || via.startsWith('device:')) return '';
+  if (via === 'rest') return ui.tr('rec_via_rest');
+  if (via.startsWith('bundle:')) return ui.tr('rec_via_bundle');
+  if (via.startsWith('peer') || via.startsWith('hub')) return ui.tr('rec_via_hub', { name: via.split(':').slice(1).join(':') || via });
+  return via;
+}
+
 function historyEntry(ui, kind, e, directory) {
   const when = e.device_time ? formatTime(ui, e.device_time) : hlcTime(ui, e.hlc);
   const who = e.author_name && !directory.users[e.author] ? e.author_name : directory.userName(e.author);
@@ -65,6 +74,7 @@ function historyEntry(ui, kind, e, directory) {
       h('bdi', { class: 'who', text: who }), ' · ',
       h('bdi', { class: 'when', text: when }), ' · ',
       h('bdi', { class: 'device', title: e.origin_id, text: directory.deviceName(e.origin_id) }),
+      viaText(ui, e.via) ? h('span', { class: 'via hint' }, ' · ', h('bdi', { text: viaText(ui, e.via) })) : null,
       e.received_at ? h('span', { class: 'received hint' }, ' · ', ui.tr('rec_history_received'), ' ',
         h('bdi', { text: isoTime(ui, e.received_at) })) : null),
     fields.length ? h('ul', {}, fields) : null);
@@ -114,6 +124,9 @@ export default {
     rec_action_purge: { en: 'Erased', ar: 'مُحي' },
     rec_conflict_waits: { en: 'A coordinator will choose between these values.', ar: 'سيختار المنسق بين هذه القيم.' },
     rec_delete_conflict_note: { en: 'Deleted on one device while edited on another.', ar: 'حُذف على جهاز وعُدّل على جهاز آخر.' },
+    rec_via_rest: { en: 'through the server API', ar: 'عبر واجهة الخادم' },
+    rec_via_bundle: { en: 'by file (bundle)', ar: 'بملف (حزمة)' },
+    rec_via_hub: { en: 'from hub {name}', ar: 'من الخادم {name}' },
     rec_sync_state: { en: 'Sync', ar: 'المزامنة' },
     rec_back_to_records: { en: 'All records', ar: 'كل السجلات' },
   },
