@@ -82,8 +82,9 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
 
     amal.context.set_offline(True)
     badr.context.set_offline(True)
-    amal.eval("(id) => tawthiq.updateRecord(id, {full_name: 'محمد أحمد الحمصي'})", rid)
-    badr.eval("(id) => tawthiq.updateRecord(id, {full_name: 'محمد بن أحمد'})", rid)
+    amal.eval("(id) => tawthiq.updateRecord(id, {full_name: 'محمد أحمد الحمصي', age_years: 30})",
+              rid)
+    badr.eval("(id) => tawthiq.updateRecord(id, {full_name: 'محمد بن أحمد', age_years: 35})", rid)
     amal.context.set_offline(False)
     badr.context.set_offline(False)
     amal.wait_sent()
@@ -116,17 +117,25 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     chosen = next(c for c in block.query_selector_all(".candidate")
                   if c.query_selector(".value").inner_text() == "محمد بن أحمد")
     chosen.query_selector("button.choose").click()
+    huda.page.wait_for_selector(f".conflict-record[data-id='{rid}'] "
+                                ".conflict-field[data-field=full_name]", state="detached")
+    # Neither age is right: the coordinator types another, in Arabic-Indic digits.
+    age = f".conflict-record[data-id='{rid}'] .conflict-field[data-field=age_years]"
+    huda.page.fill(f"{age} input[name=age_years]", "٣٣")
+    huda.page.click(f"{age} button.resolve-new")
     huda.page.wait_for_selector(f".conflict-record[data-id='{rid}']", state="detached")
     huda.wait_sent()
 
     hub = live.records(huda.user)[rid]
     assert hub["conflicts"] == {}
     assert hub["values"]["full_name"] == "محمد بن أحمد"
+    assert hub["values"]["age_years"] == 33
     amal.sync()
     amal.page.wait_for_function(
         "(id) => !Object.keys(tawthiq.view(id).conflicts).length", arg=rid)
     go(amal, f"#/record/{rid}", "#history")
     assert amal.page.inner_text("dl.values dd[data-field=full_name]") == "محمد بن أحمد"
+    assert amal.page.inner_text("dl.values dd[data-field=age_years]") == "33"
     assert amal.page.query_selector("#record-conflicts") is None
     # The resolution is in the history, by the coordinator.
     resolved = amal.page.wait_for_selector("#history .history-entry[data-action=resolve]")
@@ -304,4 +313,41 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     sami.page.wait_for_function("(id) => Boolean(tawthiq.view(id))", arg=person)
     assert sami.views()[person]["values"]["full_name"] == "خالد العمر"
     for d in (huda, sami):
+        assert not d.errors, d.errors
+
+
+def test_delete_conflict_kept_by_coordinator(devices: Any, live: Hub) -> None:
+    """A reporter deletes a record offline while the coordinator edits it: the conflicts
+    view offers to keep or delete; keeping brings it back, with the edit, everywhere."""
+    team = live.team()
+    amal = devices(live.user(team))
+    huda = devices(live.user(team, "coordinator"))
+    amal.setup()
+    huda.setup()
+    rid = amal.eval("() => tawthiq.createRecord('incident', {event_type: 'armed_clash'})")
+    amal.wait_sent()
+    huda.sync()
+    huda.page.wait_for_function("(id) => Boolean(tawthiq.view(id))", arg=rid)
+    amal.context.set_offline(True)
+    huda.context.set_offline(True)
+    amal.eval("(id) => tawthiq.deleteRecord(id)", rid)
+    huda.eval("(id) => tawthiq.updateRecord(id, {description: 'ثلاثة جرحى'})", rid)
+    amal.context.set_offline(False)
+    huda.context.set_offline(False)
+    amal.wait_sent()
+    huda.wait_sent()
+    huda.sync()
+    huda.page.wait_for_function("(id) => tawthiq.view(id).delete_conflict", arg=rid)
+
+    go(huda, "#/conflicts", f".conflict-record[data-id='{rid}'] .delete-conflict")
+    huda.page.click(f".conflict-record[data-id='{rid}'] button.keep-record")
+    huda.page.wait_for_selector(f".conflict-record[data-id='{rid}']", state="detached")
+    huda.wait_sent()
+    hub = live.records(huda.user)[rid]
+    assert not hub["deleted"] and not hub["delete_conflict"]
+    assert hub["values"]["description"] == "ثلاثة جرحى"
+    amal.sync()
+    amal.page.wait_for_function(
+        "(id) => { const v = tawthiq.view(id); return !v.deleted && !v.delete_conflict; }", arg=rid)
+    for d in (amal, huda):
         assert not d.errors, d.errors

@@ -12,7 +12,7 @@ export function conflictedViews(ui) {
   const r = ui.engine.replica;
   if (!r) return [];
   return [...r.states.values()]
-    .filter((s) => Object.keys(s.conflicts || {}).length && !s.purged)
+    .filter((s) => (Object.keys(s.conflicts || {}).length || s.delete_conflict) && !s.purged)
     .map((s) => ui.engine.view(s.record_id))
     .filter((v) => coordinates(ui, v))
     .sort((a, b) => Number(b.needs_review) - Number(a.needs_review)
@@ -29,8 +29,9 @@ function newValueControl(ui, kind, field) {
       enumValues.map((code) => h('option', { value: code }, ui.codeLabel(prop['x-vocabulary'] || field, code))));
   }
   if ([prop.type].flat().includes('integer')) {
-    return h('input', { id, name: field, type: 'number', inputmode: 'numeric', min: prop.minimum,
-      max: prop.maximum });
+    // Text with a digits pattern, not type=number: that would refuse Arabic-Indic digits.
+    return h('input', { id, name: field, type: 'text', inputmode: 'numeric', pattern: '[0-9٠-٩]+',
+      'data-min': prop.minimum, 'data-max': prop.maximum });
   }
   return h('input', { id, name: field, type: 'text', maxlength: prop.maxLength });
 }
@@ -42,7 +43,10 @@ function readNewValue(ui, kind, field, control) {
   if ([prop.type].flat().includes('integer')) {
     // Arabic-Indic digits are stored as ASCII.
     const ascii = raw.replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660));
-    return Number.isInteger(Number(ascii)) ? Number(ascii) : NaN;
+    const n = /^[0-9]+$/.test(ascii) ? Number(ascii) : NaN;
+    const { min, max } = control.dataset;
+    if ((min !== undefined && n < Number(min)) || (max !== undefined && n > Number(max))) return NaN;
+    return n;
   }
   return raw;
 }
@@ -79,12 +83,31 @@ function fieldBlock(ui, view, field, directory) {
     form);
 }
 
+/** Deleted on one device while edited on another: keep the record, or delete it. */
+function deleteBlock(ui, view) {
+  // The same changes the hub's resolve writes for "@deleted": an undelete or a delete
+  // whose deps are every head, so it has seen both sides.
+  const settle = async (action) => {
+    await ui.engine.replica.write(view.id, view.kind, action, {});
+    ui.engine.afterWrite();
+    ui.refresh();
+  };
+  return h('div', { class: 'conflict-field delete-conflict', 'data-field': '@deleted' },
+    h('h4', { text: ui.tr('state_deleted') }),
+    h('p', { class: 'hint', text: ui.tr('cf_delete_conflict') }),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'keep-record', onclick: () => settle('undelete') }, ui.tr('cf_keep_record')),
+      h('button', { type: 'button', class: 'danger delete-record', onclick: () => settle('delete') },
+        ui.tr('cf_delete_record'))));
+}
+
 function recordBlock(ui, view, directory) {
   return h('section', { class: 'card conflict-record', 'data-id': view.id },
     h('h3', {},
       h('span', { class: 'kind', text: ui.kindLabel(view.kind) }), ' ',
       h('a', { href: `#/record/${encodeURIComponent(view.id)}` }, h('bdi', { text: ui.title(view) })),
       view.needs_review ? h('span', { class: 'badge', text: ui.tr('cf_identity_conflict') }) : null),
+    view.delete_conflict ? deleteBlock(ui, view) : null,
     Object.keys(view.conflicts).map((f) => fieldBlock(ui, view, f, directory)));
 }
 
@@ -103,6 +126,12 @@ export default {
     cf_enter_new_value: { en: 'Or enter another value', ar: 'أو أدخل قيمة أخرى' },
     cf_resolve_with_new: { en: 'Use this value', ar: 'استخدم هذه القيمة' },
     cf_value_invalid: { en: 'Enter a valid value.', ar: 'أدخل قيمة صالحة.' },
+    cf_delete_conflict: {
+      en: 'Deleted on one device while edited on another. Keep the record (with the edits), or delete it?',
+      ar: 'حُذف على جهاز بينما عُدّل على جهاز آخر. هل تُبقي السجل (مع التعديلات) أم تحذفه؟',
+    },
+    cf_keep_record: { en: 'Keep the record', ar: 'أبقِ السجل' },
+    cf_delete_record: { en: 'Delete it', ar: 'احذفه' },
     cf_identity_conflict: { en: 'Identity or fate', ar: 'الهوية أو المصير' },
   },
   async render(ui) {
