@@ -112,6 +112,15 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     assert huda.page.is_visible(f".conflict-record[data-id='{rid}'] .badge")  # identity first
     screenshots(huda, "conflicts", f".conflict-record[data-id='{rid}'] .candidate")
 
+    # The record's own page shows the same candidates, beside its values and history.
+    go(huda, f"#/record/{rid}", "#record-conflicts .conflict-field[data-field=full_name]")
+    values = huda.page.eval_on_selector_all(
+        "#record-conflicts .conflict-field[data-field=full_name] .candidate .value",
+        "els => els.map(e => e.textContent)")
+    assert sorted(values) == sorted(cards)
+    screenshots(huda, "record-detail-conflict", "#history")
+
+    go(huda, "#/conflicts", f".conflict-record[data-id='{rid}']")
     block = huda.page.wait_for_selector(f".conflict-record[data-id='{rid}'] "
                                         ".conflict-field[data-field=full_name]")
     chosen = next(c for c in block.query_selector_all(".candidate")

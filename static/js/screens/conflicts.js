@@ -5,7 +5,7 @@
 // like any edit and closes the conflict on every replica.
 
 import { h } from '../dom.js';
-import { Directory, STRINGS, candidateCards, coordinates, fieldLabel } from './coord-common.js';
+import { Directory, STRINGS, candidateCards, coordinates, fieldLabel, schemaOrder } from './coord-common.js';
 
 /** Records with open conflicts that this coordinator may settle: identity first. */
 export function conflictedViews(ui) {
@@ -108,7 +108,7 @@ function recordBlock(ui, view, directory) {
       h('a', { href: `#/record/${encodeURIComponent(view.id)}` }, h('bdi', { text: ui.title(view) })),
       view.needs_review ? h('span', { class: 'badge', text: ui.tr('cf_identity_conflict') }) : null),
     view.delete_conflict ? deleteBlock(ui, view) : null,
-    Object.keys(view.conflicts).map((f) => fieldBlock(ui, view, f, directory)));
+    schemaOrder(ui, view.kind, Object.keys(view.conflicts)).map((f) => fieldBlock(ui, view, f, directory)));
 }
 
 export default {

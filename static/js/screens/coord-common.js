@@ -155,6 +155,24 @@ export function formatValue(ui, kind, field, value, directory = null) {
   return String(value);
 }
 
+// What a reader looks for first (who, what happened), before the schema's (alphabetical) rest.
+const FIRST = ['full_name', 'full_name_latin', 'given_name', 'father_name', 'family_name',
+  'mother_name', 'event_type', 'item_name', 'quantity_needed', 'unit', 'priority', 'status', 'outcome',
+  'sex', 'age_years', 'age_group', 'date_of_birth', 'disappearance_type', 'fate_status',
+  'fate_status_date', 'last_seen_date', 'occurred_date', 'place_id', 'location_detail',
+  'description', 'verification_status'];
+
+/** Field names in reading order ('@' states first, then FIRST, then the schema's order). */
+export function schemaOrder(ui, kind, fields) {
+  const props = Object.keys(ui.engine.schemas?.kinds?.[kind]?.properties || {});
+  const rank = (f) => {
+    if (f.startsWith('@')) return -1;
+    if (FIRST.includes(f)) return FIRST.indexOf(f);
+    return FIRST.length + (props.includes(f) ? props.indexOf(f) : props.length);
+  };
+  return [...fields].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+}
+
 /** A field's label; '@deleted' and '@merged_into' are the record's own states. */
 export function fieldLabel(ui, kind, field) {
   if (field === '@deleted') return ui.tr('state_deleted');

@@ -6,17 +6,14 @@
 import { h } from '../dom.js';
 import { historyOf } from '../history.js';
 import { Directory, STRINGS, candidateCards, coordinates, fieldLabel, formatTime, formatValue,
-  hlcTime, isoTime } from './coord-common.js';
+  hlcTime, isoTime, schemaOrder } from './coord-common.js';
 
 // Fields every record has that say nothing to a reader.
 const HIDDEN = new Set(['id', 'kind', 'schema_version', 'team_id']);
 
-/** The record's fields in the schema's order, then any others it holds. */
+/** The record's fields in reading order. */
 function orderedFields(ui, view) {
-  const props = Object.keys(ui.engine.schemas?.kinds?.[view.kind]?.properties || {});
-  const held = Object.keys(view.values);
-  return [...props.filter((f) => held.includes(f)), ...held.filter((f) => !props.includes(f))]
-    .filter((f) => !HIDDEN.has(f));
+  return schemaOrder(ui, view.kind, Object.keys(view.values).filter((f) => !HIDDEN.has(f)));
 }
 
 /** The engine's per-record sync state (another module provides it), as {state, reason}. */
@@ -35,7 +32,7 @@ function valuesList(ui, view, directory) {
 }
 
 function conflictsSection(ui, view, directory) {
-  const fields = Object.keys(view.conflicts || {});
+  const fields = schemaOrder(ui, view.kind, Object.keys(view.conflicts || {}));
   if (!fields.length && !view.delete_conflict) return null;
   const coordinator = coordinates(ui, view);
   return h('section', { class: 'record-conflicts', id: 'record-conflicts' },
@@ -47,6 +44,11 @@ function conflictsSection(ui, view, directory) {
         ? async (value) => { await ui.engine.resolveRecord(view.id, { [f]: value }); ui.refresh(); }
         : null))),
     coordinator ? null : h('p', { class: 'hint', text: ui.tr('rec_conflict_waits') }));
+}
+
+function byReadingOrder(ui, kind, fields) {
+  const order = schemaOrder(ui, kind, fields.map((f) => f.field));
+  return [...fields].sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
 }
 
 /** How a change reached the hub, when it was not a device's own sync. */
@@ -62,7 +64,7 @@ function historyEntry(ui, kind, e, directory) {
   const when = e.device_time ? formatTime(ui, e.device_time) : hlcTime(ui, e.hlc);
   const who = e.author_name && !directory.users[e.author] ? e.author_name : directory.userName(e.author);
   const fields = e.purged ? [h('li', { text: ui.tr('rec_history_purged') })]
-    : (e.fields || []).map((f) => h('li', { class: 'change', 'data-field': f.field },
+    : byReadingOrder(ui, kind, e.fields || []).map((f) => h('li', { class: 'change', 'data-field': f.field },
       h('span', { class: 'field', text: fieldLabel(ui, kind, f.field) }), ': ',
       h('bdi', { class: f.from === null || f.from === undefined ? 'from empty' : 'from', text: formatValue(ui, kind, f.field, f.from, directory) }),
       h('span', { class: 'arrow', 'aria-hidden': 'true', text: ui.lang === 'ar' ? ' ← ' : ' → ' }),
