@@ -250,9 +250,29 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
     assert reporter.eval("() => tawthiq.replica.outboxSize") == 1  # kept, not lost
     assert rid not in live.records(reporter.user)
 
-    # The audit log names the revocation, on its first page.
+    # The audit log names the revocation, on its first page; it pages and filters.
     go(admin, "#/admin/audit", "#audit-table")
     assert admin.page.query_selector("#audit-table tr[data-action=device_revoked]")
+    for _ in range(25):  # a page of newer events pushes it to page 2
+        live.team()
+    admin.page.evaluate("() => tawthiqUi.refresh()")
+    admin.page.wait_for_function(
+        "() => !document.querySelector('#audit-table tr[data-action=device_revoked]')")
+    actions = admin.page.eval_on_selector_all("#audit-table tbody tr",
+                                              "els => els.map(e => e.dataset.action)")
+    assert actions == ["team_created"] * 25
+    admin.page.click("#audit-next")
+    admin.page.wait_for_selector("#audit-prev:enabled")
+    assert admin.page.evaluate("() => location.hash") == "#/admin/audit/2"
+    assert admin.page.eval_on_selector_all(
+        "#audit-table tbody tr", "els => els.map(e => e.dataset.action)")[0] == "device_revoked"
+    admin.page.fill("#audit-action", "device_revoked")
+    admin.page.press("#audit-action", "Enter")
+    admin.page.wait_for_function("() => location.hash === '#/admin/audit/1/device_revoked'")
+    admin.page.wait_for_selector("#view #audit-action[value=device_revoked]")  # re-rendered
+    assert set(admin.page.eval_on_selector_all(
+        "#audit-table tbody tr", "els => els.map(e => e.dataset.action)")) == {"device_revoked"}
+    go(admin, "#/admin/audit", "#audit-table")
     screenshots(admin, "admin-audit", "#audit-table")
 
     # Offline the admin screens say they need the network (nothing of theirs is kept).
