@@ -120,6 +120,8 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     assert sorted(values) == sorted(cards)
     screenshots(huda, "record-detail-conflict", "#history")
 
+    # The coordinator settles it offline: the choice is a change like any edit.
+    huda.context.set_offline(True)
     go(huda, "#/conflicts", f".conflict-record[data-id='{rid}']")
     block = huda.page.wait_for_selector(f".conflict-record[data-id='{rid}'] "
                                         ".conflict-field[data-field=full_name]")
@@ -133,6 +135,8 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     huda.page.fill(f"{age} input[name=age_years]", "٣٣")
     huda.page.click(f"{age} button.resolve-new")
     huda.page.wait_for_selector(f".conflict-record[data-id='{rid}']", state="detached")
+    assert huda.eval("() => tawthiq.replica.outboxSize") == 2  # two resolves, waiting
+    huda.context.set_offline(False)
     huda.wait_sent()
 
     hub = live.records(huda.user)[rid]
@@ -341,6 +345,26 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     sami.sync()
     sami.page.wait_for_function("(id) => Boolean(tawthiq.view(id))", arg=person)
     assert sami.views()[person]["values"]["full_name"] == "خالد العمر"
+
+    # A reporter cannot discount: the hub parks the change, and the coordinator's admin
+    # tabs (team, devices, parked, monitor; no users or audit) show it with the reason.
+    sami.page.wait_for_function("(id) => Boolean(tawthiq.view(id))", arg=disputed)
+    sami.eval("(id) => tawthiq.updateRecord(id, {verification_status: 'discounted'})", disputed)
+    sami.sync()
+    sami.page.wait_for_function("() => tawthiq.replica.refused === 1")
+    go(huda, "#/admin", ".admin-screen")
+    tabs = huda.page.eval_on_selector_all(".admin-screen .tabs a",
+                                          "els => els.map(a => a.dataset.tab)")
+    assert tabs == ["team", "devices", "parked", "monitor"]
+    go(huda, "#/admin/team", "#admin-team td[data-label]")
+    assert sami.user["username"] in huda.page.inner_text("#admin-team")
+    row = go(huda, "#/admin/parked", "#parked-table tbody tr")
+    assert "only a coordinator may set verification to discounted" in row.inner_text()
+    assert sami.user["username"] in row.inner_text()
+    go(huda, "#/admin/monitor", "#monitor-table tbody tr")
+    sami_device = sami.eval("() => tawthiq.identity.device.id")
+    parked = huda.page.inner_text(f"#monitor-table tr[data-device='{sami_device}'] td:last-child")
+    assert parked == "1"
     for d in (huda, sami):
         assert not d.errors, d.errors
 
