@@ -361,6 +361,8 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     row = go(huda, "#/admin/parked", "#parked-table tbody tr")
     assert "only a coordinator may set verification to discounted" in row.inner_text()
     assert sami.user["username"] in row.inner_text()
+    assert "Discounted" in row.inner_text()  # the content, for the team's coordinator
+    screenshots(huda, "admin-parked", "#parked-table tbody tr")
     go(huda, "#/admin/monitor", "#monitor-table tbody tr")
     sami_device = sami.eval("() => tawthiq.identity.device.id")
     parked = huda.page.inner_text(f"#monitor-table tr[data-device='{sami_device}'] td:last-child")

@@ -5,7 +5,7 @@
 // the server checks every request again and answers 403 to anyone else.
 
 import { h } from '../dom.js';
-import { Directory, STRINGS, isoTime, needsNetwork, shortId } from './coord-common.js';
+import { Directory, STRINGS, formatValue, isoTime, needsNetwork, shortId } from './coord-common.js';
 
 const AUDIT_PAGE = 25;
 
@@ -193,12 +193,23 @@ async function parkedTab(ui) {
   return [h('p', { class: 'hint', text: ui.tr('adm_parked_help') }),
     parked.length ? table([ui.tr('adm_reason'), ui.tr('adm_record'), ui.tr('adm_user'), ui.tr('adm_received'), ui.tr('adm_resolution')],
       parked.map((p) => h('tr', { 'data-op': p.op_id },
-        cell(p.reason),
-        h('td', {}, h('bdi', { text: `${p.kind ? ui.kindLabel(p.kind) : ''} ${shortId(p.record_id)}` })),
+        h('td', {}, h('bdi', { text: p.reason }), changeSummary(ui, p)),
+        h('td', {}, ui.engine.view(p.record_id)
+          ? h('a', { href: `#/record/${encodeURIComponent(p.record_id)}` }, h('bdi', { text: ui.title(ui.engine.view(p.record_id)) }))
+          : h('bdi', { text: `${p.kind ? ui.kindLabel(p.kind) : ''} ${shortId(p.record_id)}` })),
         cell(p.user_id ? directory.userName(p.user_id) : p.via),
         cell(isoTime(ui, p.received_at)),
         cell(p.resolution ? ui.tr(`adm_resolution_${p.resolution}`) : ui.tr('adm_still_parked')))), { id: 'parked-table' })
       : h('p', { class: 'empty', text: ui.tr('adm_nothing_parked') })];
+}
+
+/** What a parked change wrote (its team's coordinators get the content; admins do not). */
+function changeSummary(ui, p) {
+  const patch = p.change?.patch;
+  if (!patch || typeof patch !== 'object' || !Object.keys(patch).length) return null;
+  const kind = p.change.kind || p.kind;
+  return h('ul', { class: 'parked-patch hint' }, Object.entries(patch).map(([f, v]) => h('li', {},
+    ui.label(kind, f), ': ', h('bdi', { text: formatValue(ui, kind, f, v) }))));
 }
 
 // -- the sync monitor --------------------------------------------------------------------
@@ -308,8 +319,8 @@ export default {
     adm_revoke: { en: 'Revoke', ar: 'إلغاء الجهاز' },
     adm_revoke_confirm: { en: 'Revoke “{name}”? It will no longer sync.', ar: 'إلغاء «{name}»؟ لن يتمكن من المزامنة بعد ذلك.' },
     adm_parked_help: {
-      en: 'Changes the server kept aside instead of applying, with the reason. They are re-examined on every upgrade and by `tawthiq sync reexamine` on the server.',
-      ar: 'تغييرات وضعها الخادم جانباً بدل تطبيقها، مع السبب. يُعاد فحصها عند كل ترقية وبالأمر `tawthiq sync reexamine` على الخادم.',
+      en: 'Changes the server kept aside instead of applying, with the reason. They are re-examined on every upgrade and by the command tawthiq sync reexamine on the server.',
+      ar: 'تغييرات وضعها الخادم جانباً بدل تطبيقها، مع السبب. يُعاد فحصها عند كل ترقية وبالأمر tawthiq sync reexamine على الخادم.',
     },
     adm_reason: { en: 'Reason', ar: 'السبب' },
     adm_record: { en: 'Record', ar: 'السجل' },
