@@ -60,6 +60,23 @@ function assignControl(ui, view, directory) {
   return h('label', { class: 'assign', for: id }, h('span', { text: ui.tr('rv_assign_to') }), select);
 }
 
+// What helps decide at a glance, per kind (the record's page has everything).
+const SUMMARY = {
+  incident: ['occurred_date', 'location_detail', 'killed_min', 'description'],
+  casualty: ['outcome', 'cause', 'occurred_date', 'location_detail'],
+  missing_person: ['disappearance_type', 'fate_status', 'last_seen_date', 'last_seen_location_detail'],
+  supply_need: ['quantity_needed', 'unit', 'priority', 'requesting_org'],
+};
+
+function summary(ui, view) {
+  const parts = (SUMMARY[view.kind] || []).filter((f) => view.values[f] !== undefined && view.values[f] !== null
+    && view.values[f] !== '').map((f) => {
+    const text = formatValue(ui, view.kind, f, view.values[f]);
+    return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+  });
+  return parts.length ? h('p', { class: 'summary' }, h('bdi', { text: parts.join(' · ') })) : null;
+}
+
 function queueItem(ui, view, directory) {
   const status = view.values.verification_status || 'reported';
   const item = h('li', { class: 'card review-item', 'data-id': view.id, 'data-status': status },
@@ -67,6 +84,7 @@ function queueItem(ui, view, directory) {
       h('span', { class: 'kind', text: ui.kindLabel(view.kind) }), ' ',
       h('a', { href: `#/record/${encodeURIComponent(view.id)}` }, h('bdi', { text: ui.title(view) })),
       view.needs_review ? h('span', { class: 'badge conflict', text: ui.tr('rv_identity_or_fate_conflict') }) : null),
+    summary(ui, view),
     h('p', { class: 'status-line' }, ui.label(view.kind, 'verification_status'), ': ',
       h('strong', { class: 'verification', text: ui.codeLabel('verification_status', status) }),
       view.values.source_count ? [' · ', ui.label(view.kind, 'source_count'), ': ',
