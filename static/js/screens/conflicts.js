@@ -5,16 +5,16 @@
 // like any edit and closes the conflict on every replica.
 
 import { h } from '../dom.js';
-import { Directory, STRINGS, candidateCards, coordinates, fieldLabel, schemaOrder } from './coord-common.js';
+import { Directory, STRINGS, candidateCards, fieldLabel, schemaOrder } from './coord-common.js';
 
 /** Records with open conflicts that this coordinator may settle: identity first. */
 export function conflictedViews(ui) {
   const r = ui.engine.replica;
   if (!r) return [];
   return [...r.states.values()]
-    .filter((s) => (Object.keys(s.conflicts || {}).length || s.delete_conflict) && !s.purged)
+    .filter((s) => (Object.keys(s.conflicts || {}).length || s.delete_conflict) && !s.purged
+      && ui.engine.roleIn(s.values.team_id) === 'coordinator')
     .map((s) => ui.engine.view(s.record_id))
-    .filter((v) => coordinates(ui, v))
     .sort((a, b) => Number(b.needs_review) - Number(a.needs_review)
       || (a.updated_at < b.updated_at ? 1 : -1));
 }

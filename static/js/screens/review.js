@@ -6,7 +6,7 @@
 // and from the sealed directory otherwise.
 
 import { h } from '../dom.js';
-import { Directory, PERSON_KINDS, STRINGS, coordinates, formatValue } from './coord-common.js';
+import { Directory, PERSON_KINDS, STRINGS, formatValue } from './coord-common.js';
 
 // Settled states leave the queue; the order of the rest says what to look at first.
 const SETTLED = new Set(['confirmed', 'discounted']);
@@ -14,18 +14,20 @@ const URGENCY = { contested: 0, reported: 1, single_source: 2, corroborated: 3 }
 const ACTIONS = ['corroborated', 'confirmed', 'discounted'];
 const LIMIT = 100;
 
-/** The queue: unsettled records (or any with an identity/fate conflict), most urgent first. */
+/**
+ * The queue: unsettled records (or any with an identity/fate conflict) of the teams the
+ * user coordinates, most urgent first, as in-memory states (plain fields read as stored;
+ * the REST view is built only for the ones shown, since a device may hold 20,000).
+ */
 export function reviewQueue(ui) {
   const r = ui.engine.replica;
   if (!r) return [];
+  const status = (s) => s.values.verification_status || 'reported';
   return [...r.states.values()]
-    .filter((s) => !s.deleted && !s.purged)
-    .map((s) => ui.engine.view(s.record_id))
-    .filter((v) => coordinates(ui, v)
-      && (v.needs_review || !SETTLED.has(v.values.verification_status || 'reported')))
+    .filter((s) => !s.deleted && !s.purged && ui.engine.roleIn(s.values.team_id) === 'coordinator'
+      && (s.needs_review || !SETTLED.has(status(s))))
     .sort((a, b) => Number(b.needs_review) - Number(a.needs_review)
-      || (URGENCY[a.values.verification_status || 'reported'] ?? 9)
-        - (URGENCY[b.values.verification_status || 'reported'] ?? 9)
+      || (URGENCY[status(a)] ?? 9) - (URGENCY[status(b)] ?? 9)
       || (a.updated_at < b.updated_at ? 1 : -1));
 }
 
@@ -123,7 +125,7 @@ export default {
   async render(ui) {
     const directory = await Directory.load(ui);
     const queue = reviewQueue(ui);
-    const shown = queue.slice(0, LIMIT);
+    const shown = queue.slice(0, LIMIT).map((s) => ui.engine.view(s.record_id));
     return h('div', { class: 'review-screen' },
       h('h2', { text: ui.tr('rv_review_title') }),
       h('p', { class: 'hint', text: ui.tr('rv_review_help') }),
