@@ -36,6 +36,21 @@ def main(ctx: click.Context) -> None:
 # --- serving ---------------------------------------------------------------------------
 
 
+def _tune_gc() -> None:
+    """Keep the cyclic garbage collector off the long-lived objects of a server.
+
+    The objects made at start-up (modules, the app, SQLAlchemy's mappers) live as long as
+    the process; freezing them spares every full collection from walking them again, and a
+    larger first threshold lets the short-lived rows of a streamed export die young. Without
+    this, about a quarter of an export's record scan went to the collector.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
@@ -81,6 +96,7 @@ def serve(
     import waitress
 
     app = _app(ctx)
+    _tune_gc()
     if tls:
         _serve_tls(app, host, port, threads, sync_every, https_port, http_port, bind_addresses)
         return

@@ -115,8 +115,20 @@ def csv_chunks(
     if bom:
         buffer.write(BOM)
     pending = 0
+    safe_first = _SAFE_FIRST
     for row in rows:
-        writer.writerow(map(_cell, row))
+        # `_cell` inlined for the common cells (safe text, int, None): a call per cell
+        # was a tenth of an export's time.
+        writer.writerow(
+            [
+                v
+                if v is None
+                or (cls := v.__class__) is int
+                or (cls is str and (not v or v[0] in safe_first))
+                else _cell(v)
+                for v in row
+            ]
+        )
         pending += 1
         if pending >= lines_per_chunk:
             yield buffer.getvalue()

@@ -198,6 +198,7 @@ def prepare(req: ExportRequest, actor: Actor) -> Export:
         verification=req.verification or None,
         exclude_sensitivity=("strictly_confidential",) if shared else (),
         exclude_verification=("discounted",) if shared else (),
+        timestamps=req.profile in ("internal", "tracing"),
     )
     now = utcnow()
     k = int(current_app.config.get("EXPORT_SMALL_CELL_K", DEFAULT_SMALL_CELL_K))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -29,7 +30,15 @@ __all__ = ["BATCH", "ExportRow", "Scope", "scan"]
 
 BATCH = 2000
 
-_loads = json.loads
+
+def _loads(text: str) -> Any:
+    """JSON text from the database: orjson, about 4x faster (decoding was the hot spot of a
+    scan); the standard library for what orjson refuses (NaN). orjson reads an integer
+    beyond 64 bits as a float, but the record schemas bound every integer far below."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class ExportRow:
@@ -57,24 +66,29 @@ class ExportRow:
     )
 
     def __init__(self, r: Any) -> None:
-        self.id = r.id
-        self.kind = r.kind
-        self.team_id = r.team_id
-        self.updated_seq = r.updated_seq
-        self.updated_at = r.updated_at
-        self.created_at = r.created_at
-        self.created_by = r.created_by
-        self.place_id = r.place_id
-        self.place_path = r.place_path
-        self.occurred_start = r.occurred_start
-        self.occurred_end = r.occurred_end
-        self.sensitivity = r.sensitivity
-        self.verification_status = r.verification_status
-        self.visible = r.visible
-        self.has_conflicts = r.has_conflicts
-        self.purged = bool(r.purged)
-        self.values: dict[str, Any] = _loads(r.values_json) if r.values_json else {}
-        self._conflicts = r.conflicts_json
+        # Unpacking the row is several times cheaper than 18 look-ups by name (the hot loop).
+        (
+            self.id,
+            self.kind,
+            self.team_id,
+            self.updated_seq,
+            self.updated_at,
+            self.created_at,
+            self.created_by,
+            self.place_id,
+            self.place_path,
+            self.occurred_start,
+            self.occurred_end,
+            self.sensitivity,
+            self.verification_status,
+            self.visible,
+            self.has_conflicts,
+            purged,
+            values_json,
+            self._conflicts,
+        ) = r
+        self.purged = bool(purged)
+        self.values: dict[str, Any] = _loads(values_json) if values_json else {}
 
     @property
     def conflicts(self) -> dict[str, Any]:
@@ -101,6 +115,9 @@ class Scope:
     verification: Sequence[str] | None = None
     exclude_sensitivity: Sequence[str] = ()
     exclude_verification: Sequence[str] = ()
+    # Whether rows carry created_at / updated_at (internal and PFIF show them; reading
+    # them costs a datetime conversion per row that the partner columns never use).
+    timestamps: bool = True
 
     @property
     def incremental(self) -> bool:
@@ -121,17 +138,21 @@ class Scope:
         return not (self.verification and row.verification_status not in self.verification)
 
 
-def _columns() -> list[Any]:
+def _columns(timestamps: bool) -> list[Any]:
     values = Record.state["values"].as_string()
-    conflicts = Record.state["conflicts"].as_string()
+    # Most records have no open conflict: SQLite then extracts nothing for it.
+    conflicts = sa.case(
+        (Record.has_conflicts.is_(True), Record.state["conflicts"].as_string()), else_=None
+    )
     purged = Record.state["purged"].as_boolean()
+    never = sa.null()
     return [
         Record.id,
         Record.kind,
         Record.team_id,
         Record.updated_seq,
-        Record.updated_at,
-        Record.created_at,
+        Record.updated_at if timestamps else never,
+        Record.created_at if timestamps else never,
         Record.created_by,
         Record.place_id,
         Record.place_path,
@@ -182,17 +203,21 @@ def _where(scope: Scope) -> list[sa.ColumnElement[bool]]:
 
 def scan(scope: Scope, batch: int = BATCH) -> Iterator[ExportRow]:
     """Every record of the scope, in `(updated_seq, id)` order, a page at a time."""
-    columns = _columns()
+    columns = _columns(scope.timestamps)
     where = _where(scope)
     after: tuple[int, str] | None = None
     while True:
         stmt = sa.select(*columns).where(*where)
         if after is not None:
+            # The plain `>=` is what lets the index range start at the last page; the OR
+            # alone is not sargable, and SQLite then walked the team's rows from the first
+            # on every page (quadratic: a million records took hours).
             stmt = stmt.where(
+                Record.updated_seq >= after[0],
                 sa.or_(
                     Record.updated_seq > after[0],
                     sa.and_(Record.updated_seq == after[0], Record.id > after[1]),
-                )
+                ),
             )
         stmt = stmt.order_by(Record.updated_seq, Record.id).limit(batch)
         # Each page on its own connection and short read transaction, apart from the

@@ -2,9 +2,19 @@
 // Each module's default export follows the contract in docs/offline-app.md ("Screens").
 
 import records from './records.js';
+import record from './record.js';
+import conflicts from './conflicts.js';
+import review from './review.js';
+import admin from './admin.js';
+import exports from './exports.js';
 import storage from './storage.js';
 
 export const SCREENS = [
   records,
+  record,
+  conflicts,
+  review,
+  admin,
+  exports,
   storage,
 ];
