@@ -44,7 +44,11 @@ export function relativeTime(at, lang, now = Date.now()) {
   return fmt.format(Math.round(s / 86_400), 'day');
 }
 
-const screenExists = (id) => SCREENS.some((s) => s.id === id);
+/** A link to a screen only when it exists and this user may open it. */
+function screenFor(ui, id) {
+  const screen = SCREENS.find((s) => s.id === id);
+  return Boolean(screen) && ui.allowed(screen);
+}
 
 export class StatusStrip {
   constructor(ui) {
@@ -69,7 +73,7 @@ export class StatusStrip {
           h('span', { class: 'counts' }), h('progress', { max: 1 }))),
       h('div', { class: 'status-line' },
         h('a', { id: 'conflicts', hidden: true, 'data-count': '0',
-          href: screenExists('conflicts') ? '#/conflicts' : undefined }),
+          href: screenFor(this.ui, 'conflicts') ? '#/conflicts' : undefined }),
         h('details', { id: 'refused', hidden: true, ontoggle: (e) => this.showRefused(e.target) },
           h('summary', {}), h('ul', {}))),
       h('div', { id: 'warnings', class: 'warnings', role: 'alert' }),
@@ -170,7 +174,7 @@ export class StatusStrip {
   async showWarnings(s) {
     const box = this.box.querySelector('#warnings');
     const items = [];
-    const storageHref = screenExists('storage') ? '#/storage' : undefined;
+    const storageHref = screenFor(this.ui, 'storage') ? '#/storage' : undefined;
     if (waitingTooLong(s.oldestWaitingAt)) {
       items.push(h('a', { class: 'warn', id: 'warn-waiting', href: storageHref,
         text: this.tr('strip_warn_waiting', { n: this.num(s.pending), d: this.num(daysSince(s.oldestWaitingAt)) }) }));
@@ -201,7 +205,7 @@ export class StatusStrip {
     list.replaceChildren(...items.map((p) => {
       const view = ui.engine.view(p.record_id);
       const title = view ? `${ui.kindLabel(view.kind)}: ${ui.title(view)}` : p.record_id.slice(0, 8);
-      const label = screenExists('record')
+      const label = screenFor(this.ui, 'record')
         ? h('a', { href: `#/record/${encodeURIComponent(p.record_id)}` }, h('bdi', { text: title }))
         : h('bdi', { text: title });
       const status = this.tr(`strip_status_${p.status}`);
