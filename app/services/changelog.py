@@ -25,6 +25,7 @@ from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ChangeRow, HubCounter, HubIdentity, Record
+from app.services import bulk_sql
 from app.services.record_columns import (
     place_paths,
     record_columns,
@@ -41,7 +42,6 @@ CHUNK = 500
 # Core tables: the hot path inserts and updates rows in bulk without the ORM's unit of work.
 _RECORDS: sa.Table = Record.__table__
 _CHANGES: sa.Table = ChangeRow.__table__
-_UPDATE_RECORD = sa.update(_RECORDS).where(_RECORDS.c.id == sa.bindparam("b_id"))
 # Where `write()` keeps the rows it locked while its builder runs (see `locked_rows`).
 _LOCKED = "tawthiq_locked_rows"
 
@@ -305,7 +305,7 @@ def write(
                     "via": via,
                 }
             )
-        db.session.execute(_CHANGES.insert(), change_rows)
+        bulk_sql.insert_many(_CHANGES, change_rows)
         outcomes = [
             Outcome(o.op_id, o.status, seq_of.get(o.op_id), o.reason)
             if o.status == "accepted"
@@ -368,18 +368,12 @@ def store_records(
             values["id"] = rid
             inserts.append(values)
         else:
-            values["b_id"] = rid
+            values["id"] = rid
             updates.append(values)
-    if inserts:
-        db.session.execute(_RECORDS.insert(), inserts)
-    if updates:
-        # Placeholders and known records take different column sets: one statement each.
-        for group in (
-            [v for v in updates if "created_at" in v],
-            [v for v in updates if "created_at" not in v],
-        ):
-            if group:
-                db.session.execute(_UPDATE_RECORD, group)
+    bulk_sql.insert_many(_RECORDS, inserts)
+    # Placeholders and known records take different column sets: one statement each.
+    bulk_sql.update_many(_RECORDS, "id", [v for v in updates if "created_at" in v])
+    bulk_sql.update_many(_RECORDS, "id", [v for v in updates if "created_at" not in v])
     _expire_cached(touched)
     replace_name_tokens(touched)
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import NameToken, Place
+from app.services import bulk_sql
 from app.text.names import name_tokens
 from sync import RecordState
 
@@ -150,4 +151,4 @@ def replace_name_tokens(states: Mapping[str, RecordState]) -> None:
     ]
     if rows:
         # The table, not the model: an ORM bulk insert costs several times more per row.
-        db.session.execute(sa.insert(NameToken.__table__), rows)
+        bulk_sql.insert_many(NameToken.__table__, rows)
