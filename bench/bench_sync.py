@@ -268,19 +268,24 @@ def concurrent(hub: HubData, devices: int, per_device: int, label: str) -> None:
         threads = [
             threading.Thread(target=run, args=(d, w)) for d, w in zip(phones, work, strict=True)
         ]
+        pid = server.proc.pid  # type: ignore[union-attr]
+        c0 = cpu(pid)
         t = time.perf_counter()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         wall = time.perf_counter() - t
+        used = cpu(pid) - c0
+        now, peak = rss(pid)
         after = counts(hub)
         total = devices * per_device
         print(
             f"{label}: {devices} devices x {per_device} changes: errors {len(errors)}, wall "
             f"{wall:.1f} s ({total / wall:,.0f} changes/s pushed), {len(latencies)} requests, "
             f"p95 {p95(latencies) * 1000:,.0f} ms, max {max(latencies) * 1000:,.0f} ms; "
-            f"hub stored {after[0] - before[0]:,}; load {load()}"
+            f"hub stored {after[0] - before[0]:,}; server CPU {used:.1f} s, RSS {now} MiB "
+            f"(peak {peak}); load {load()}"
         )
         for e in errors[:5]:
             print("  error:", e)
