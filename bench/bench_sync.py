@@ -14,18 +14,17 @@ p95 per request. The server's RSS (VmRSS / VmHWM from /proc) is printed after ea
 With --database-url the concurrent run is repeated on PostgreSQL in a fresh database
 (made and dropped here).
 
-Figures of 2026-11-26 (2 CPUs shared with other test runs, load average 6-11; see the
-"Speed" section of docs/sync.md for before/after):
+Figures of 2026-11-26, 16:42-16:52 UTC (2 CPUs shared with other test runs, load average
+16-23; see the "Speed" section of docs/sync.md for before/after and the profile):
 
-    N=10,000:  push 339 changes/s (912 per server CPU-second) | raw executemany 33,346 rows/s
-    N=10,000:  pull 2,047 changes/s (21,277 per server CPU-second) | raw scan+loads 30,022/s
-    N=100,000: push 309 changes/s (900 per server CPU-second) | raw executemany 26,710 rows/s
-    N=100,000: pull 3,202 changes/s (23,981 per server CPU-second) | raw scan+loads 22,374/s
+    N=10,000:  push 691 changes/s (3,322 per server CPU-second) | raw executemany 70,734 rows/s
+    N=10,000:  pull 3,488 changes/s (34,483 per server CPU-second) | raw scan+loads 71,067/s
+    N=100,000: push 474 changes/s (2,639 per server CPU-second) | raw executemany 105,960 rows/s
+    N=100,000: pull 3,656 changes/s (45,045 per server CPU-second) | raw scan+loads 31,802/s
     hub stored 10,000 / 100,000 changes and materialised as many records;
-    server RSS 130 MiB at 10k, 133 MiB at 100k (flat)
-    SQLite, 50 devices x 200: errors 1 (500 'database is locked' after the 10 s busy
-    timeout), wall 83.6 s, 343 requests, p95 23,126 ms -- the zero-error goal is not met
-    PostgreSQL, 50 devices x 200: errors 0, wall 89.4 s, 350 requests, p95 20,892 ms
+    server RSS 169 MiB at 10k, 169 MiB at 100k (flat)
+    SQLite, 50 devices x 200: errors 0, wall 69.2 s, 350 requests, p95 21,096 ms
+    PostgreSQL, 50 devices x 200: errors 0, wall 65.1 s, 350 requests, p95 15,200 ms
 """
 
 from __future__ import annotations
