@@ -5,6 +5,7 @@
 // and the sync client (device token).
 
 import { b64, importSigningKey, newSigningKey } from './crypto.js';
+import { Gazetteer, refreshGazetteer } from './gazetteer.js';
 import { BrowserReplica } from './replica.js';
 import { SearchIndex } from './search.js';
 import { HttpTransport, SyncClient, SyncScheduler } from './sync-client.js';
@@ -34,6 +35,7 @@ export class Engine extends EventTarget {
     this.index = new SearchIndex();
     this.identity = null;
     this.schemas = null;
+    this.places = null; // the sealed gazetteer, in memory while unlocked (gazetteer.js)
     this.session = null; // {user, csrf_token}: only in memory
     this.scheduler = null;
     this.timers = { idle: null, hiddenAt: null, hidden: null };
@@ -144,8 +146,24 @@ export class Engine extends EventTarget {
   async refreshSchemas() {
     if (!this.session) return;
     try {
-      this.schemas = await this.api('GET', '/schemas');
-      await this.vault.putSealed('schemas', this.schemas);
+      const schemas = await this.api('GET', '/schemas');
+      if (!this.vault?.unlocked) return; // locked meanwhile: nothing is kept in memory
+      this.schemas = schemas;
+      await this.vault.putSealed('schemas', schemas);
+    } catch {
+      // Offline or the session expired: the cached copy serves.
+    }
+  }
+
+  /** Fetch what changed in the gazetteer and seal it (online with a session only). */
+  async refreshPlaces() {
+    if (!this.session || !this.vault?.unlocked) return;
+    try {
+      const places = await refreshGazetteer((m, path) => this.api(m, path), this.vault);
+      if (this.replica) {
+        this.places = places;
+        this.emit('places');
+      }
     } catch {
       // Offline or the session expired: the cached copy serves.
     }
@@ -180,6 +198,7 @@ export class Engine extends EventTarget {
     this.replica = await BrowserReplica.load(this.vault, { originId: this.identity.origin_id,
       author: this.identity.user.id });
     this.index.rebuild(this.replica.states.values());
+    this.places = new Gazetteer(await this.vault.getSealed('gazetteer'));
     this.replica.onChange((ids) => this.onRecordsChanged(ids));
     this.snapshotSoon();
     this.armLockTimers();
@@ -189,7 +208,11 @@ export class Engine extends EventTarget {
       if (!this.session) await this.resumeSession();
       if (this.session) {
         await this.registerDevice().catch(() => {});
+        // Without a cached copy, wait for the schemas; else refresh them in the background
+        // (a newer server may describe its fields further, e.g. `x-fields` for the forms).
         if (!this.schemas) await this.refreshSchemas();
+        else this.refreshSchemas();
+        this.placesReady = this.refreshPlaces(); // in the background: unlock must not wait
       }
     }
     this.startSync();
@@ -216,6 +239,7 @@ export class Engine extends EventTarget {
     this.replica = null;
     this.identity = null;
     this.schemas = null;
+    this.places = null;
     this.signingKey = null;
     this.index.clear();
     if (this.vault) this.vault.lock();

@@ -186,6 +186,13 @@ export class BrowserReplica {
     return this.states.get(recordId) || null;
   }
 
+  /** Every change held for one record, decrypted (any order): the device's own history. */
+  async changesOf(recordId) {
+    const rows = await transact(this.vault.db, ['changes'], 'readonly',
+      (s) => request(s.changes.index('record_id').getAll(recordId)));
+    return Promise.all(rows.map((row) => this.vault.unseal(row.blob, aadChange(row.op_id))));
+  }
+
   /** Every record view held, merge links filled in. */
   records() {
     return linkMerges(Object.fromEntries(this.states));

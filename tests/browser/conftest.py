@@ -62,8 +62,8 @@ def devices(browser: Any, live: Hub) -> Iterator[Any]:
     """Make devices (browser contexts) for users of `live`; closed after the test."""
     made: list[Device] = []
 
-    def make(user: dict[str, Any], hub: Hub | None = None) -> Device:
-        d = Device(browser, hub or live, user)
+    def make(user: dict[str, Any], hub: Hub | None = None, **options: Any) -> Device:
+        d = Device(browser, hub or live, user, **options)
         made.append(d)
         return d
 

@@ -116,27 +116,33 @@ def login_changing_password(base: str, username: str, one_time: str) -> tuple[An
 
 
 def shot(page: Any, name: str) -> None:
-    """A screenshot in test-artifacts/ (gitignored) to look at by eye."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    """A screenshot in test-artifacts/ (gitignored) to look at by eye; `name` may hold a
+    folder ("screenshots/forms-list-ar")."""
+    path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
 
 
-# What each minimal form needs beyond its selects (which take their first option).
+# What each kind's form needs beyond its required choices (which take their first option).
 FORM_TEXT = {
     "incident": {"location_detail": "حي الخالدية", "description": "Shelling near the mosque"},
     "casualty": {"full_name": "محمد عبد الرحمن الحمصي"},
     "missing_person": {"full_name": "فاطمة الزهراء", "last_seen_date": "2025-05-01"},
     "supply_need": {"item_name": "أكياس دم O-", "unit": "bag", "quantity_needed": "200"},
 }
+# Partial dates are a precision choice plus year, month and day (static/js/forms/widgets.js).
+DATE_FIELDS = {"occurred_date", "date_of_birth", "date_of_death", "last_seen_date",
+               "fate_status_date", "needed_by"}
 
 
 class Device:
     """One browser context playing one phone: its page, its user, and the UI steps."""
 
-    def __init__(self, browser: Any, hub: Hub, user: dict[str, Any]) -> None:
+    def __init__(self, browser: Any, hub: Hub, user: dict[str, Any], **options: Any) -> None:
         self.hub = hub
         self.user = user
-        self.context = browser.new_context(locale="en-US")
+        # options: more browser.new_context() arguments, e.g. a phone's viewport.
+        self.context = browser.new_context(locale="en-US", **options)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -180,17 +186,48 @@ class Device:
         p.click("#unlock")
         p.wait_for_selector("#app")
 
-    def fill_form(self, kind: str, text: dict[str, str] | None = None) -> None:
-        """Open the kind's form, fill it, save; selects take their first real option."""
+    def open_form(self, kind: str) -> Any:
+        """Go to the records list and open a new form of `kind`."""
         p = self.page
-        p.click(f"button.new[data-kind={kind}]")
-        form = p.wait_for_selector(f"#record-form[data-kind={kind}]")
+        p.evaluate("() => { location.hash = '#/records'; }")
+        p.click(f"a.new[data-kind={kind}]")
+        return p.wait_for_selector(f"#record-form[data-kind={kind}]")
+
+    def choose_required(self) -> None:
+        """Take the first option of every required choice of the open form."""
+        form = self.page.wait_for_selector("#record-form")
+        for group in form.query_selector_all(".group-field[data-required] .choices"):
+            group.query_selector("input[type=radio]").check()
         for select in form.query_selector_all("select[required]"):
-            select.select_option(index=1)
-        for name, value in {**FORM_TEXT[kind], **(text or {})}.items():
+            if not select.input_value():
+                select.select_option(index=1)
+
+    def fill_field(self, name: str, value: str) -> None:
+        """Type `value` into field `name` of the open form (a date as YYYY[-MM[-DD]])."""
+        p = self.page
+        p.eval_on_selector(f"[data-field='{name}']",
+                           "el => el.closest('details')?.setAttribute('open', '')")
+        if name in DATE_FIELDS:
+            parts = value.split("-")
+            precision = p.query_selector(f"#f-{name}-precision")
+            if precision is not None:
+                precision.select_option(["year", "month", "day"][len(parts) - 1])
+            p.fill(f"#f-{name}", parts[0])
+            if len(parts) > 1:
+                p.select_option(f"#f-{name}-month", str(int(parts[1])))
+            if len(parts) > 2:
+                p.fill(f"#f-{name}-day", parts[2])
+        else:
             p.fill(f"#f-{name}", value)
-        p.click("#save")
-        p.wait_for_selector("#record-form", state="detached")
+
+    def fill_form(self, kind: str, text: dict[str, str] | None = None) -> None:
+        """Open the kind's form, fill it, save; required choices take their first option."""
+        self.open_form(kind)
+        self.choose_required()
+        for name, value in {**FORM_TEXT[kind], **(text or {})}.items():
+            self.fill_field(name, value)
+        self.page.click("#save")
+        self.page.wait_for_selector("#record-form", state="detached")
 
     def eval(self, script: str, arg: Any = None) -> Any:
         return self.page.evaluate(script, arg)

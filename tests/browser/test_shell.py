@@ -73,7 +73,7 @@ def test_precache_update_and_rtl(devices: Any, live: Hub) -> None:
         full_name: 'محمد عبد الرحمن الحمصي', sex: 'male', outcome: 'killed',
         civilian_status: 'civilian', cause: 'shelling_artillery'})""")
     page.wait_for_selector("li.record")
-    page.click("li.record button")
+    page.click("li.record a.edit")
     page.wait_for_selector("#record-form")
     assert "الاسم" in page.inner_text("#record-form") or "اسم" in page.inner_text("#record-form")
     shot(page, "shell-arabic-rtl")

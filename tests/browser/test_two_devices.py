@@ -51,6 +51,6 @@ def test_concurrent_offline_edits(devices: Any, live: Hub) -> None:
         view = phone.views()[rid]
         assert view["values"] == hub["values"]
         assert view["conflicts"] == hub["conflicts"]
-    badr.page.click(f"li.record[data-id='{rid}'] button")
+    badr.page.click(f"li.record[data-id='{rid}'] a.edit")
     badr.page.wait_for_selector(".conflict[data-field=description]")
     shot(badr.page, "two-devices-conflict")

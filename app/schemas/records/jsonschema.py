@@ -16,7 +16,12 @@ from marshmallow import Schema
 from marshmallow.utils import missing
 
 from app.schemas.record_rules import rules_for
-from app.schemas.records.common import RecordField
+from app.schemas.records.common import (
+    Const,
+    DecimalString,
+    RecordField,
+    Text,
+)
 from app.schemas.records.kinds import RECORD_KINDS, SCHEMA_VERSION, schema_for
 from app.vocabularies import FIELD_LABELS, VOCABULARIES
 
@@ -46,14 +51,41 @@ def _property(field: RecordField) -> dict[str, Any]:
     return schema
 
 
+def _field_facts(field: RecordField) -> dict[str, Any]:
+    """What the browser's cleaner needs beyond JSON Schema: the field's class and limits.
+
+    The server accepts a little more than the canonical form the JSON Schema states
+    (Arabic-Indic digits, numeric strings, spaces around text) and names each refusal with
+    a code; the browser mirrors that cleaning per field class, so its verdict and codes
+    equal the server's (tests/browser/test_forms_validation.py).
+    """
+    facts: dict[str, Any] = {"field": type(field).__name__}
+    if isinstance(field, Text):
+        facts["multiline"] = field.multiline
+    elif isinstance(field, DecimalString):
+        facts.update(minimum=str(field.minimum), maximum=str(field.maximum), places=field.places)
+    elif isinstance(field, Const):
+        facts["code"] = field.code
+    max_items = getattr(field, "max_items", None)
+    if max_items is not None:
+        facts["max_items"] = max_items
+    return facts
+
+
 def object_schema(schema: Schema) -> dict[str, Any]:
-    """Return the JSON Schema of one marshmallow schema made of ``RecordField`` fields."""
+    """Return the JSON Schema of one marshmallow schema made of ``RecordField`` fields.
+
+    ``x-fields`` names each property's field class (and limits JSON Schema cannot state
+    for strings), for the browser's copy of the server's cleaning.
+    """
     properties: dict[str, Any] = {}
     required: list[str] = []
+    facts: dict[str, Any] = {}
     for name, field in schema.fields.items():
         if not isinstance(field, RecordField):  # pragma: no cover - a schema mistake
             raise TypeError(f"{type(schema).__name__}.{name} is not a RecordField")
         properties[name] = _property(field)
+        facts[name] = _field_facts(field)
         if field.required:
             required.append(name)
     return {
@@ -61,6 +93,7 @@ def object_schema(schema: Schema) -> dict[str, Any]:
         "properties": properties,
         "required": required,
         "additionalProperties": False,
+        "x-fields": facts,
     }
 
 

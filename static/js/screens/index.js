@@ -1,0 +1,16 @@
+// Every screen of the unlocked app, in nav order; the first is the default route.
+// Each module's default export follows the contract in docs/offline-app.md ("Screens").
+
+import records from './records.js';
+import record from './record.js';
+import conflicts from './conflicts.js';
+import review from './review.js';
+import admin from './admin.js';
+
+export const SCREENS = [
+  records,
+  record,
+  conflicts,
+  review,
+  admin,
+];
