@@ -63,12 +63,14 @@ SUBSETS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "kind", "values"), SUBSETS, ids=[s[0] for s in SUBSETS])
-def test_quick_verdict_matches_validate_record_on_the_shared_cases(
-    name: str, kind: str, values: dict[str, Any]
-) -> None:
+def test_quick_verdict_matches_validate_record_on_the_shared_cases() -> None:
     """Each shared case, whole and one field at a time, gets the same verdict both ways."""
-    assert quick_verdict(kind, values, TODAY) == _accepted(kind, values, TODAY), name
+    differ = [
+        (name, values)
+        for name, kind, values in SUBSETS
+        if quick_verdict(kind, values, TODAY) != _accepted(kind, values, TODAY)
+    ]
+    assert differ == []
 
 
 def test_the_shared_cases_include_refusals_the_quick_check_sees() -> None:
@@ -99,6 +101,9 @@ def _field_values(kind: str) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({}, optional=shaped)
 
 
+FIELD_VALUES = {kind: _field_values(kind) for kind in RECORD_KINDS}
+
+
 @pytest.mark.parametrize("kind", RECORD_KINDS)
 @settings(
     max_examples=60,
@@ -110,6 +115,6 @@ def test_quick_verdict_matches_validate_record_on_generated_values(
     kind: str, data: st.DataObject
 ) -> None:
     """Generated patches (schema-shaped values mixed with arbitrary JSON) agree both ways."""
-    values = data.draw(_field_values(kind))
+    values = data.draw(FIELD_VALUES[kind])
     today = data.draw(st.sampled_from([TODAY, date(2990, 1, 1), date(1990, 6, 1)]))
     assert quick_verdict(kind, values, today) == _accepted(kind, values, today)
