@@ -14,17 +14,17 @@ p95 per request. The server's RSS (VmRSS / VmHWM from /proc) is printed after ea
 With --database-url the concurrent run is repeated on PostgreSQL in a fresh database
 (made and dropped here).
 
-Figures of 2026-11-26, 16:42-16:52 UTC (2 CPUs shared with other test runs, load average
-16-23; see the "Speed" section of docs/sync.md for before/after and the profile):
+Figures of 2026-11-26, 17:17-17:27 UTC (2 CPUs shared with other test runs, load average
+11-15; see the "Speed" section of docs/sync.md for before/after and the profile):
 
-    N=10,000:  push 691 changes/s (3,322 per server CPU-second) | raw executemany 70,734 rows/s
-    N=10,000:  pull 3,488 changes/s (34,483 per server CPU-second) | raw scan+loads 71,067/s
-    N=100,000: push 474 changes/s (2,639 per server CPU-second) | raw executemany 105,960 rows/s
-    N=100,000: pull 3,656 changes/s (45,045 per server CPU-second) | raw scan+loads 31,802/s
+    N=10,000:  push 870 changes/s (3,436 per server CPU-second) | raw executemany 97,018 rows/s
+    N=10,000:  pull 4,486 changes/s (37,037 per server CPU-second) | raw scan+loads 52,647/s
+    N=100,000: push 692 changes/s (2,793 per server CPU-second) | raw executemany 89,263 rows/s
+    N=100,000: pull 4,927 changes/s (39,370 per server CPU-second) | raw scan+loads 50,910/s
     hub stored 10,000 / 100,000 changes and materialised as many records;
-    server RSS 169 MiB at 10k, 169 MiB at 100k (flat)
-    SQLite, 50 devices x 200: errors 0, wall 69.2 s, 350 requests, p95 21,096 ms
-    PostgreSQL, 50 devices x 200: errors 0, wall 65.1 s, 350 requests, p95 15,200 ms
+    server RSS 133 MiB at 10k, 135 MiB at 100k (flat)
+    SQLite, 50 devices x 200: errors 0, wall 47.4 s, 350 requests, p95 11,894 ms
+    PostgreSQL, 50 devices x 200: errors 0, wall 45.3 s, 350 requests, p95 10,690 ms
 """
 
 from __future__ import annotations
