@@ -11,8 +11,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from app import jsonfast
+
 DEFAULTS: dict[str, Any] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # JSON columns (a record's state) through orjson: a tenth of a push was json.dumps.
+    "SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_pre_ping": True,
+        "json_serializer": jsonfast.dumps,
+        "json_deserializer": jsonfast.loads,
+    },
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "SESSION_LIFETIME_HOURS": 12,
     "SESSION_IDLE_MINUTES": 120,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +22,80 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# SQLite has one writer at a time. Writers of this process queue on a lock of their own
+# before `BEGIN IMMEDIATE`, so fifty devices pushing at once wait in line in Python
+# instead of spinning in SQLite's busy handler, where one that waited longer than
+# busy_timeout failed with "database is locked". Other processes (the CLI) still meet
+# the busy timeout. A writer that waited this long goes on to SQLite's own wait.
+WRITE_QUEUE_TIMEOUT = 120.0
+_HELD = "tawthiq_write_queue"
+
+
+class WriteQueue:
+    """The process-wide turn to write one SQLite database (a lock that knows its holder)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.holder: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for the turn; False when this thread holds it already (through another
+        connection: waiting would wait for itself) or after `timeout` seconds."""
+        if self.holder == threading.get_ident():
+            return False
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        self.holder = threading.get_ident()
+        return True
+
+    def release(self) -> None:
+        """Give the turn to the next writer."""
+        self.holder = None
+        self._lock.release()
+
+
+_queues: dict[str, WriteQueue] = {}
+_queues_guard = threading.Lock()
+
+
+def write_queue(url: str) -> WriteQueue:
+    """The queue of writers of one SQLite database in this process."""
+    with _queues_guard:
+        return _queues.setdefault(url, WriteQueue())
+
+
 def _sqlite_begin(conn: sa.engine.Connection) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
     # instead of one failing with "database is locked" when it upgrades a read lock.
     writer = conn.get_execution_options().get("tawthiq_write")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+    if not writer:
+        conn.exec_driver_sql("BEGIN")
+        return
+    if _HELD not in conn.info:  # this connection does not hold the turn already
+        queue = write_queue(conn.engine.url.render_as_string(hide_password=True))
+        if queue.acquire(WRITE_QUEUE_TIMEOUT):
+            conn.info[_HELD] = queue
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release(conn.info)
+        raise
+
+
+def _release(info: dict[Any, Any]) -> None:
+    queue = info.pop(_HELD, None)
+    if queue is not None:
+        queue.release()
+
+
+def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    # The write transaction has ended (committed or rolled back) when its connection goes
+    # back to the pool: the next writer may start.
+    _release(record.info)
+
+
+def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any = None) -> None:
+    _release(record.info)
 
 
 def configure_engine(engine: sa.engine.Engine) -> None:
@@ -33,6 +103,9 @@ def configure_engine(engine: sa.engine.Engine) -> None:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine.pool, "checkin", _on_checkin)
+        sa.event.listen(engine.pool, "invalidate", _on_invalidate)
+        sa.event.listen(engine.pool, "soft_invalidate", _on_invalidate)
 
 
 def begin_write() -> None:

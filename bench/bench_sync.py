@@ -14,18 +14,17 @@ p95 per request. The server's RSS (VmRSS / VmHWM from /proc) is printed after ea
 With --database-url the concurrent run is repeated on PostgreSQL in a fresh database
 (made and dropped here).
 
-Figures of 2026-11-26 (2 CPUs shared with other test runs, load average 6-11; see the
-"Speed" section of docs/sync.md for before/after):
+Figures of 2026-11-26, 17:17-17:27 UTC (2 CPUs shared with other test runs, load average
+11-15; see the "Speed" section of docs/sync.md for before/after and the profile):
 
-    N=10,000:  push 339 changes/s (912 per server CPU-second) | raw executemany 33,346 rows/s
-    N=10,000:  pull 2,047 changes/s (21,277 per server CPU-second) | raw scan+loads 30,022/s
-    N=100,000: push 309 changes/s (900 per server CPU-second) | raw executemany 26,710 rows/s
-    N=100,000: pull 3,202 changes/s (23,981 per server CPU-second) | raw scan+loads 22,374/s
+    N=10,000:  push 870 changes/s (3,436 per server CPU-second) | raw executemany 97,018 rows/s
+    N=10,000:  pull 4,486 changes/s (37,037 per server CPU-second) | raw scan+loads 52,647/s
+    N=100,000: push 692 changes/s (2,793 per server CPU-second) | raw executemany 89,263 rows/s
+    N=100,000: pull 4,927 changes/s (39,370 per server CPU-second) | raw scan+loads 50,910/s
     hub stored 10,000 / 100,000 changes and materialised as many records;
-    server RSS 130 MiB at 10k, 133 MiB at 100k (flat)
-    SQLite, 50 devices x 200: errors 1 (500 'database is locked' after the 10 s busy
-    timeout), wall 83.6 s, 343 requests, p95 23,126 ms -- the zero-error goal is not met
-    PostgreSQL, 50 devices x 200: errors 0, wall 89.4 s, 350 requests, p95 20,892 ms
+    server RSS 133 MiB at 10k, 135 MiB at 100k (flat)
+    SQLite, 50 devices x 200: errors 0, wall 47.4 s, 350 requests, p95 11,894 ms
+    PostgreSQL, 50 devices x 200: errors 0, wall 45.3 s, 350 requests, p95 10,690 ms
 """
 
 from __future__ import annotations
@@ -268,19 +267,24 @@ def concurrent(hub: HubData, devices: int, per_device: int, label: str) -> None:
         threads = [
             threading.Thread(target=run, args=(d, w)) for d, w in zip(phones, work, strict=True)
         ]
+        pid = server.proc.pid  # type: ignore[union-attr]
+        c0 = cpu(pid)
         t = time.perf_counter()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         wall = time.perf_counter() - t
+        used = cpu(pid) - c0
+        now, peak = rss(pid)
         after = counts(hub)
         total = devices * per_device
         print(
             f"{label}: {devices} devices x {per_device} changes: errors {len(errors)}, wall "
             f"{wall:.1f} s ({total / wall:,.0f} changes/s pushed), {len(latencies)} requests, "
             f"p95 {p95(latencies) * 1000:,.0f} ms, max {max(latencies) * 1000:,.0f} ms; "
-            f"hub stored {after[0] - before[0]:,}; load {load()}"
+            f"hub stored {after[0] - before[0]:,}; server CPU {used:.1f} s, RSS {now} MiB "
+            f"(peak {peak}); load {load()}"
         )
         for e in errors[:5]:
             print("  error:", e)

@@ -137,7 +137,27 @@ def _fast_path_ok(value: Any) -> bool:
         v = stack.pop()
         if v is None or v is True or v is False:
             continue
-        if isinstance(v, str):
+        kind = type(v)
+        # The common cases first, by exact type; ASCII text holds no surrogate, and
+        # str.isascii() is far cheaper than a regex search.
+        if kind is str:
+            if not v.isascii() and _SURROGATE.search(v):
+                raise CanonicalError("lone surrogate in string")
+        elif kind is dict:
+            for k, item in v.items():
+                if type(k) is str and k.isascii():
+                    stack.append(item)
+                    continue
+                if not isinstance(k, str):
+                    raise CanonicalError(f"object key is not a string: {k!r}")
+                if _SURROGATE.search(k):
+                    raise CanonicalError("lone surrogate in string")
+                if _ASTRAL.search(k):
+                    ok = False
+                stack.append(item)
+        elif kind is list:
+            stack.extend(v)
+        elif isinstance(v, str):
             if _SURROGATE.search(v):
                 raise CanonicalError("lone surrogate in string")
         elif isinstance(v, int):

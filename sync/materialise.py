@@ -454,6 +454,7 @@ def _apply(state: RecordState | None, change: Change, *, owned: bool) -> RecordS
     """`apply_change`; with ``owned``, ``state`` is a private copy and is updated in place."""
     if state is None:
         state = RecordState(record_id=change.record_id, kind=change.kind)
+        owned = True  # made here: nobody else holds it, no copy needed
     elif state.record_id != change.record_id:
         raise ValueError(f"change {change.op_id} is for record {change.record_id}")
     known = state.ops.get(change.op_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from app import jsonfast
 from app.api.errors import ApiError
 
 
@@ -25,7 +26,7 @@ def read_json_body() -> Any:
         if len(raw) > limit or inflater.unconsumed_tail:
             raise ApiError(413, f"The inflated body is larger than {limit} bytes.", "too_large")
     try:
-        return json.loads(raw)
+        return jsonfast.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(
             400, "The body is not valid JSON.", "malformed_json", {"_body": [str(exc)[:200]]}
@@ -34,9 +35,7 @@ def read_json_body() -> Any:
 
 def json_response(payload: Any, status: int = 200) -> Response:
     """A JSON answer, gzipped when the caller accepts it and it is worth it."""
-    return json_bytes_response(
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), status
-    )
+    return json_bytes_response(jsonfast.dumps_bytes(payload), status)
 
 
 def json_bytes_response(body: bytes, status: int = 200) -> Response:
