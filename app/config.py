@@ -11,8 +11,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from app.db_types import compact_json
+
 DEFAULTS: dict[str, Any] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": compact_json},
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "SESSION_LIFETIME_HOURS": 12,
     "SESSION_IDLE_MINUTES": 120,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def compact_json(value: Any) -> str:
+    """How JSON columns are stored: UTF-8 as is and no spaces. The default escaped every
+    Arabic letter to six bytes (\\u0645) and padded each separator; the records cache
+    keeps a JSON state per record, so this is ~10% of a million-record database."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def utcnow() -> datetime:
