@@ -1,53 +1,31 @@
 """Records benchmark (issue 4). Plain script: prints figures.
 
-    python bench/bench_records.py [--records N] [--search-records M] [--http-records H]
+    python bench/bench_records.py [--records N] [--clients C] [--search-records M]
+                                  [--skip api,search] [--search-db URL]
                                   [--database-url URL]
 
-Measured 2026-11-26 on the shared 2-core / 23 GB dev VM while other sessions ran test
-suites (load average 5-14, so absolute figures are low and noisy; compare ratios):
-
-  SQLite (WAL, synchronous=NORMAL)
-    raw sqlite3 executemany, 100k rows of ~304-byte JSON, one txn  31k-39k rows/s
-    (a) HTTP, real `tawthiq serve`, 1 client, 2,000 creates  15 records/s, p50 62 ms, p95 127 ms
-    (a) HTTP, 4 concurrent clients, 2,000 creates  17 records/s, p50 132 ms, p95 730 ms;
-        24 of 2,000 answered 500 "database is locked" (session last_seen_at update, see report)
-    (b) in-process test client (100k asked; stopped at 17.6k after 30 min)
-        10-11 records/s (58/s in a 1,000-record run on a quieter box)
-        changes = records = 21,588 = every accepted create; all via=rest, action=create
-    fixture load, 1M person records + 6.39M name tokens (Core)  412 records/s (5.3 KB state each)
-    list_records, 22 searches, 1M records, before the fixes  p50 23.2 s, p95 66.8 s, max 72.4 s
-    list_records, 22 searches, 1M records, after the fixes  p50 1.35 s, p95 12.0 s, max 16.3 s
-        rare names / full chains 0.14-0.55 s; broad ones (محمد 238k matches, مح 277k) 12-16 s
-    GET /api/v1/records?q=… after the fixes  p50 1.86 s, p95 19.1 s
-    raw sqlite3 prefix lookup, INTERSECT + count, 6.39M-row table  p50 81 ms, p95 1.24 s, max 1.82 s
-
-  PostgreSQL 15 (shared server on 127.0.0.1, smaller sizes)
-    raw psycopg executemany 5,000 rows / one write per commit  9.8k rows/s / 150 commits/s
-    (a) HTTP 1 client / 4 clients, 300 creates each  4 / 8 records/s, p50 231 / 481 ms
-    (b) in-process, 2,000 creates  4 records/s, p50 211 ms, p95 402 ms
-        changes = records = 2,600 (all written)
-    list_records, 22 searches, 100k records  p50 577 ms, p95 1.21 s, max 1.39 s
+Figures and what they led to: docs/records-speed.md.
 
 What it does, in order:
 
-1. Creates records through the API, a mix of the four kinds with realistic Arabic names:
-   (a) over HTTP against a real `tawthiq serve` subprocess (waitress), H records (default
-       2,000) from one client, then H from 4 concurrent clients: records/s, p50/p95 ms;
-   (b) N records (default 100,000) through the same Flask app in-process (the test
-       client: same views, validation, change log, records cache and name tokens; no
-       shortcut), records/s and p50/p95 ms.
-   Then counts the rows in `changes`, `records` and `record_name_tokens` to prove every
-   change was validated and written.
-2. Name search at M person records (default 1,000,000). The records and their name tokens
-   are FIXTURE-LOADED with Core bulk inserts straight into `records` and
-   `record_name_tokens` (not through the API: that would take hours); tokens are made by
-   the app's own `name_tokens`. Then ~20 searches go through `record_queries.list_records`
-   (the API's `name_match` clause plus a coordinator's readable filter, count + first
-   page), and through GET /api/v1/records?q=… in-process: p50/p95/max ms, result counts,
-   and the query plan of one search.
-3. Raw baselines from the same run: sqlite3 `executemany` of N rows of the same JSON into a
-   plain table in one transaction; a raw indexed prefix lookup (INTERSECT of token ranges)
-   on a plain two-column token table of the same size as the search test.
+1. Creates N records (default 100,000) through the HTTP API of a real `tawthiq serve`
+   subprocess (waitress), a mix of the four kinds with realistic Arabic names, from C
+   client threads (default 4), each its own logged-in keep-alive session, as a hub sees
+   several browsers. Prints records/s, p50/p95 latency, the server's CPU seconds (from
+   /proc) and the load average, then counts the rows in `changes`, `records` and
+   `record_name_tokens` to prove every create was validated and written.
+2. Name search at M person records (default 1,000,000). The records and their name
+   tokens are FIXTURE-LOADED with Core bulk inserts straight into `records` and
+   `record_name_tokens` (not through the API: that would take hours; on SQLite with no
+   journal and no fsync); tokens are made by the app's own `name_tokens` (checked
+   against `record_name_tokens` on a sample). Then 22 searches (rare, common and broad
+   names, Arabic and Latin, name chains) go through `record_queries.list_records` as a
+   coordinator of 2 of 4 teams (capped count + first page of 50) and through
+   GET /api/v1/records?q=… in-process, with the query plan of one broad search.
+3. Raw baselines from the same run: sqlite3 `executemany` of the same N bodies into a
+   plain table in one transaction; the app's own search SQL through bare sqlite3 on the
+   same file; and a naive indexed prefix lookup (INTERSECT of token ranges + count) on
+   a plain two-column token table of the same size.
 
 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/<db> runs the same on
 PostgreSQL in a fresh database `tawthiq_bench_<random>`, dropped at the end.
@@ -623,15 +601,17 @@ def bench_search(app: Any, ids: dict[str, Any], folder: Path) -> dict[str, dict[
         list_records(principal, {"q": "محمد"})
         db.session.rollback()
         for q in QUERIES:
-            times = []
+            times, cpus = [], []
             for _ in range(3):
                 with captured_sql(db.engine) as seen:
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     page = list_records(principal, {"q": q})
                     times.append(time.perf_counter() - t)
+                    cpus.append(time.process_time() - c)
                 db.session.rollback()
             out[q] = {
                 "app": statistics.median(times),
+                "cpu": statistics.median(cpus),
                 "total": page["total"],
                 "exact": page["total_exact"],
                 "sql": [(st, p) for st, p in seen if "record_name_tokens" in st],
@@ -689,10 +669,11 @@ def report_search(out: dict[str, dict[str, Any]], naive: dict[str, float]) -> No
         f"  coordinator of 2 of {TEAMS} teams; capped count + first page of 50, median of 3."
         "\n  app = list_records; api = GET /api/v1/records?q= in-process; raw = the app's"
         " SQL through bare sqlite3;\n  naive = raw sqlite3 INTERSECT + count on a plain"
-        " (token, record_id) table"
+        " (token, record_id) table;\n  cpu = CPU time of this process during app (SQLite"
+        " runs in-process, so it is the search's own work on a shared machine)"
     )
     say(
-        f"    {'kind':<7}{'matches':>9}{'app ms':>9}{'api ms':>9}{'raw ms':>9}"
+        f"    {'kind':<7}{'matches':>9}{'app ms':>9}{'cpu ms':>9}{'api ms':>9}{'raw ms':>9}"
         f"{'naive ms':>10}  query"
     )
     by_kind: dict[str, list[float]] = {}
@@ -702,7 +683,8 @@ def report_search(out: dict[str, dict[str, Any]], naive: dict[str, float]) -> No
         matches = f"{row['total']:,}" + ("+" if not row["exact"] else "")
         raw = ms(row["raw_same_sql"]) if "raw_same_sql" in row else "-"
         say(
-            f"    {kind:<7}{matches:>9}{ms(row['app']):>9}{ms(row['api']):>9}{raw:>9}"
+            f"    {kind:<7}{matches:>9}{ms(row['app']):>9}{ms(row['cpu']):>9}"
+            f"{ms(row['api']):>9}{raw:>9}"
             f"{ms(naive[q]) if q in naive else '-':>10}  {q}"
         )
     for kind, times in sorted(by_kind.items()):
