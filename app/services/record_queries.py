@@ -110,8 +110,9 @@ def _breadth(token: str) -> int:
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0)
 
 
-def name_matches(q: str) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]]] | None:
-    """Records matching `q`, driven by its narrowest token: (FROM, extra WHERE clauses).
+def name_matches(q: str) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]], int] | None:
+    """Records matching `q`, driven by its narrowest token: (FROM, extra WHERE clauses,
+    the driver's breadth capped at BROAD).
 
     The FROM walks the narrowest token's prefix range on the token index joined to the
     records; every other token is one probe of the (record_id, token) index. A record
@@ -122,7 +123,7 @@ def name_matches(q: str) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]]] |
     tokens = query_tokens(q)[:8]
     if not tokens:
         return None
-    breadth = {t: _breadth(t) for t in tokens} if len(tokens) > 1 else {tokens[0]: 0}
+    breadth = {t: _breadth(t) for t in tokens}
     driver = min(tokens, key=lambda t: breadth[t])
     nt = NameToken.__table__.alias("name_match")
     lower = NameToken.__table__.alias("lower_match")
@@ -135,7 +136,7 @@ def name_matches(q: str) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]]] |
         ),
     ]
     where += [_has_token(nt.c.record_id, t, n) for n, t in enumerate(tokens) if t != driver]
-    return _MatchesFirst(nt, Record.__table__, Record.id == nt.c.record_id), where
+    return _MatchesFirst(nt, Record.__table__, Record.id == nt.c.record_id), where, breadth[driver]
 
 
 def _newest_first(where: list[sa.ColumnElement[bool]], q: str) -> sa.Select[Any]:
@@ -186,10 +187,11 @@ def list_records(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
         where.append(Record.place_path.startswith(place.path, autoescape=True))
     source: sa.FromClause = Record.__table__
     match_where: list[sa.ColumnElement[bool]] = []
+    driver_breadth = BROAD  # no search: every record "matches"
     if args.get("q"):
         matches = name_matches(args["q"])
         if matches is not None:
-            source, match_where = matches
+            source, match_where, driver_breadth = matches
     total = _capped_count(source, where + match_where)
     page, per_page = args.get("page", 1), args.get("per_page", 50)
     offset = (page - 1) * per_page
@@ -200,12 +202,14 @@ def list_records(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
         keyset.append(
             sa.or_(Record.updated_seq < seq, sa.and_(Record.updated_seq == seq, Record.id < rid))
         )
-    if total > TOTAL_CAP:
-        # Very many matches: walk the newest first on the index (probing each record's
-        # name tokens) and stop at the page; sorting them all took seconds.
+    if total > TOTAL_CAP and driver_breadth >= BROAD:
+        # Very many matches of a broad name: walk the newest first on the index (probing
+        # each record's name tokens) and stop at the page; sorting them all took seconds.
+        # (Under BROAD driver tokens, reading and sorting them all costs less than a walk
+        # that must pass many records to find a page of a thinner match.)
         stmt = _newest_first(where + keyset, args.get("q") or "")
     else:
-        # At most TOTAL_CAP matches: read them all and sort them.
+        # At most TOTAL_CAP matches, or a driver under BROAD: read them all and sort.
         stmt = sa.select(Record).select_from(source).where(*where, *match_where, *keyset)
     rows = db.session.scalars(
         stmt.order_by(Record.updated_seq.desc(), Record.id.desc())

@@ -76,6 +76,9 @@ def test_many_matches_are_capped_and_paged_newest_first(coordinator, people, mon
     assert (capped["total"], capped["total_exact"], capped["has_more"]) == (3, False, True)
     assert _walk(coordinator, 2, q="محمد") == exact
     assert _walk(coordinator, 3, q="مح") == exact  # محمد محمود appears once
+    monkeypatch.setattr(record_queries, "BROAD", 2)  # and through the newest-first walk
+    assert _walk(coordinator, 2, q="محمد") == exact
+    assert _walk(coordinator, 3, q="مح") == exact
 
 
 def test_a_narrow_token_drives_a_search_of_a_broad_one(coordinator, people, monkeypatch):
