@@ -1,53 +1,31 @@
 """Records benchmark (issue 4). Plain script: prints figures.
 
-    python bench/bench_records.py [--records N] [--search-records M] [--http-records H]
+    python bench/bench_records.py [--records N] [--clients C] [--search-records M]
+                                  [--skip api,search] [--search-db URL]
                                   [--database-url URL]
 
-Measured 2026-11-26 on the shared 2-core / 23 GB dev VM while other sessions ran test
-suites (load average 5-14, so absolute figures are low and noisy; compare ratios):
-
-  SQLite (WAL, synchronous=NORMAL)
-    raw sqlite3 executemany, 100k rows of ~304-byte JSON, one txn  31k-39k rows/s
-    (a) HTTP, real `tawthiq serve`, 1 client, 2,000 creates  15 records/s, p50 62 ms, p95 127 ms
-    (a) HTTP, 4 concurrent clients, 2,000 creates  17 records/s, p50 132 ms, p95 730 ms;
-        24 of 2,000 answered 500 "database is locked" (session last_seen_at update, see report)
-    (b) in-process test client (100k asked; stopped at 17.6k after 30 min)
-        10-11 records/s (58/s in a 1,000-record run on a quieter box)
-        changes = records = 21,588 = every accepted create; all via=rest, action=create
-    fixture load, 1M person records + 6.39M name tokens (Core)  412 records/s (5.3 KB state each)
-    list_records, 22 searches, 1M records, before the fixes  p50 23.2 s, p95 66.8 s, max 72.4 s
-    list_records, 22 searches, 1M records, after the fixes  p50 1.35 s, p95 12.0 s, max 16.3 s
-        rare names / full chains 0.14-0.55 s; broad ones (محمد 238k matches, مح 277k) 12-16 s
-    GET /api/v1/records?q=… after the fixes  p50 1.86 s, p95 19.1 s
-    raw sqlite3 prefix lookup, INTERSECT + count, 6.39M-row table  p50 81 ms, p95 1.24 s, max 1.82 s
-
-  PostgreSQL 15 (shared server on 127.0.0.1, smaller sizes)
-    raw psycopg executemany 5,000 rows / one write per commit  9.8k rows/s / 150 commits/s
-    (a) HTTP 1 client / 4 clients, 300 creates each  4 / 8 records/s, p50 231 / 481 ms
-    (b) in-process, 2,000 creates  4 records/s, p50 211 ms, p95 402 ms
-        changes = records = 2,600 (all written)
-    list_records, 22 searches, 100k records  p50 577 ms, p95 1.21 s, max 1.39 s
+Figures and what they led to: docs/records-speed.md.
 
 What it does, in order:
 
-1. Creates records through the API, a mix of the four kinds with realistic Arabic names:
-   (a) over HTTP against a real `tawthiq serve` subprocess (waitress), H records (default
-       2,000) from one client, then H from 4 concurrent clients: records/s, p50/p95 ms;
-   (b) N records (default 100,000) through the same Flask app in-process (the test
-       client: same views, validation, change log, records cache and name tokens; no
-       shortcut), records/s and p50/p95 ms.
-   Then counts the rows in `changes`, `records` and `record_name_tokens` to prove every
-   change was validated and written.
-2. Name search at M person records (default 1,000,000). The records and their name tokens
-   are FIXTURE-LOADED with Core bulk inserts straight into `records` and
-   `record_name_tokens` (not through the API: that would take hours); tokens are made by
-   the app's own `name_tokens`. Then ~20 searches go through `record_queries.list_records`
-   (the API's `name_match` clause plus a coordinator's readable filter, count + first
-   page), and through GET /api/v1/records?q=… in-process: p50/p95/max ms, result counts,
-   and the query plan of one search.
-3. Raw baselines from the same run: sqlite3 `executemany` of N rows of the same JSON into a
-   plain table in one transaction; a raw indexed prefix lookup (INTERSECT of token ranges)
-   on a plain two-column token table of the same size as the search test.
+1. Creates N records (default 100,000) through the HTTP API of a real `tawthiq serve`
+   subprocess (waitress), a mix of the four kinds with realistic Arabic names, from C
+   client threads (default 4), each its own logged-in keep-alive session, as a hub sees
+   several browsers. Prints records/s, p50/p95 latency, the server's CPU seconds (from
+   /proc) and the load average, then counts the rows in `changes`, `records` and
+   `record_name_tokens` to prove every create was validated and written.
+2. Name search at M person records (default 1,000,000). The records and their name
+   tokens are FIXTURE-LOADED with Core bulk inserts straight into `records` and
+   `record_name_tokens` (not through the API: that would take hours; on SQLite with no
+   journal and no fsync); tokens are made by the app's own `name_tokens` (checked
+   against `record_name_tokens` on a sample). Then 22 searches (rare, common and broad
+   names, Arabic and Latin, name chains) go through `record_queries.list_records` as a
+   coordinator of 2 of 4 teams (capped count + first page of 50) and through
+   GET /api/v1/records?q=… in-process, with the query plan of one broad search.
+3. Raw baselines from the same run: sqlite3 `executemany` of the same N bodies into a
+   plain table in one transaction; the app's own search SQL through bare sqlite3 on the
+   same file; and a naive indexed prefix lookup (INTERSECT of token ranges + count) on
+   a plain two-column token table of the same size.
 
 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/<db> runs the same on
 PostgreSQL in a fresh database `tawthiq_bench_<random>`, dropped at the end.
@@ -58,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -295,15 +274,28 @@ class Bodies:
 # --- 1. creates through the API --------------------------------------------------------
 
 
-def bench_http(url: str, data_dir: Path, bodies: Bodies, n: int) -> int:
-    """A real `tawthiq serve`; n creates from one client, then n from 4 concurrent ones."""
+def proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (and its finished children) from /proc."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def bench_http(url: str, data_dir: Path, bodies: Bodies, n: int, clients: int) -> int:
+    """A real `tawthiq serve`; n creates from `clients` threads, each its own keep-alive
+    session (as a hub sees browsers), with the server's CPU seconds and the load."""
     import requests
     from support.server import ServerProcess
 
     server = ServerProcess(data_dir, url, SECRET_KEY="bench-secret").start()  # noqa: S106
-    written = 0
     failures: list[str] = []
     try:
+        assert server.proc is not None
 
         def session() -> tuple[Any, str]:
             s = requests.Session()
@@ -316,6 +308,12 @@ def bench_http(url: str, data_dir: Path, bodies: Bodies, n: int) -> int:
             assert r.status_code == 200, r.text
             return s, r.json()["csrf_token"]
 
+        done = [0]
+        t0 = time.perf_counter()
+        cpu0 = proc_cpu_seconds(server.proc.pid)
+        step = max(1, n // 10)
+        lock = threading.Lock()
+
         def run(s: Any, csrf: str, items: list[dict[str, Any]], lat: list[float]) -> None:
             headers = {"X-CSRF-Token": csrf}
             for body in items:
@@ -324,78 +322,60 @@ def bench_http(url: str, data_dir: Path, bodies: Bodies, n: int) -> int:
                 lat.append(time.perf_counter() - t)
                 if r.status_code != 201:
                     failures.append(f"{r.status_code} {r.text[:200]}")
+                with lock:
+                    done[0] += 1
+                    if done[0] % step == 0:
+                        el = time.perf_counter() - t0
+                        cpu = proc_cpu_seconds(server.proc.pid) - cpu0  # type: ignore[union-attr]
+                        print(
+                            f"    … {done[0]:,} in {el:.0f} s ({done[0] / el:,.0f}/s; server "
+                            f"CPU {cpu:.0f} s; load {load_average()})",
+                            file=sys.stderr,
+                            flush=True,
+                        )
 
-        for clients in (1, 4):
-            items = [bodies.body() for _ in range(n)]
-            parts = [items[i::clients] for i in range(clients)]
-            lats: list[list[float]] = [[] for _ in range(clients)]
-            # Log in one after another: concurrent first logins on SQLite answered 500
-            # (see the report); this benchmark measures creates.
-            logins = [session() for _ in range(clients)]
-            threads = [
-                threading.Thread(target=run, args=(*logins[i], parts[i], lats[i]))
-                for i in range(clients)
-            ]
-            t = time.perf_counter()
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            elapsed = time.perf_counter() - t
-            lat = [x for part in lats for x in part]
-            if len(lat) != n:
-                raise SystemExit(f"HTTP client died: {len(lat)} of {n} sent")
-            written += n - len(failures)
-            if failures:
-                log = server.log_path.read_text()
-                errors = sorted({line for line in log.splitlines() if "Error:" in line})
-                say(
-                    f"  !! {len(failures)} of {n} creates FAILED with {clients} clients: "
-                    f"{failures[0]}\n     server log: " + "\n     ".join(errors[:4])
-                )
-                failures.clear()
+        items = [bodies.body() for _ in range(n)]
+        parts = [items[i::clients] for i in range(clients)]
+        lats: list[list[float]] = [[] for _ in range(clients)]
+        # Log in one after another: this benchmark measures creates, not logins.
+        logins = [session() for _ in range(clients)]
+        threads = [
+            threading.Thread(target=run, args=(*logins[i], parts[i], lats[i]))
+            for i in range(clients)
+        ]
+        load_before = load_average()
+        t0 = time.perf_counter()
+        cpu0 = proc_cpu_seconds(server.proc.pid)
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        elapsed = time.perf_counter() - t0
+        cpu = proc_cpu_seconds(server.proc.pid) - cpu0
+        lat = [x for part in lats for x in part]
+        if len(lat) != n:
+            raise SystemExit(f"HTTP client died: {len(lat)} of {n} sent")
+        if failures:
+            log = server.log_path.read_text()
+            errors = sorted({line for line in log.splitlines() if "Error:" in line})
             say(
-                f"  (a) HTTP, real server, {clients} client(s): {n:,} creates in {elapsed:.1f} s"
-                f" = {n / elapsed:,.0f} records/s; latency p50 {ms(pct(lat, 50))} ms,"
-                f" p95 {ms(pct(lat, 95))} ms, max {ms(max(lat))} ms"
+                f"  !! {len(failures)} of {n} creates FAILED: {failures[0]}\n     server log: "
+                + "\n     ".join(errors[:4])
             )
+        say(
+            f"  HTTP, real `tawthiq serve` (waitress, 4 threads), {clients} keep-alive client "
+            f"sessions: {n:,} creates in {elapsed:.1f} s = {n / elapsed:,.0f} records/s; "
+            f"latency p50 {ms(pct(lat, 50))} ms, p95 {ms(pct(lat, 95))} ms, "
+            f"max {ms(max(lat))} ms"
+        )
+        say(
+            f"  server CPU {cpu:.1f} s = {cpu / n * 1000:.2f} ms per create "
+            f"(so ~{n / cpu:,.0f} creates/s per free core); "
+            f"load average before {load_before}, after {load_average()}"
+        )
     finally:
         server.stop()
-    return written
-
-
-def bench_inprocess(app: Any, bodies: Bodies, n: int) -> None:
-    """n creates through the Flask test client: the same views and services as HTTP."""
-    client = app.test_client()
-    r = client.post(
-        "/api/v1/session",
-        json={"username": "reporter", "password": PASSWORD},
-        headers={"X-CSRF-Token": "login"},
-    )
-    assert r.status_code == 200, r.get_json()
-    headers = {"X-CSRF-Token": r.get_json()["csrf_token"]}
-    lat: list[float] = []
-    kinds: dict[str, int] = {}
-    t0 = time.perf_counter()
-    step = max(1, n // 10)
-    for i in range(n):
-        body = bodies.body()
-        kinds[body["kind"]] = kinds.get(body["kind"], 0) + 1
-        t = time.perf_counter()
-        r = client.post("/api/v1/records", json=body, headers=headers)
-        lat.append(time.perf_counter() - t)
-        if r.status_code != 201:
-            raise SystemExit(f"create failed: {r.status_code} {r.get_json()} for {body}")
-        if (i + 1) % step == 0:
-            el = time.perf_counter() - t0
-            print(f"    … {i + 1:,} in {el:.0f} s ({(i + 1) / el:,.0f}/s)", file=sys.stderr)
-    elapsed = time.perf_counter() - t0
-    mix = ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items()))
-    say(
-        f"  (b) in-process test client: {n:,} creates in {elapsed:.1f} s = "
-        f"{n / elapsed:,.0f} records/s; latency p50 {ms(pct(lat, 50))} ms, "
-        f"p95 {ms(pct(lat, 95))} ms, max {ms(max(lat))} ms  [{mix}]"
-    )
+    return n - len(failures)
 
 
 # --- 2. name search at scale -----------------------------------------------------------
@@ -460,6 +440,27 @@ def fixture_state(rid: str, kind: str, values: dict[str, Any], author: str, i: i
     }
 
 
+def fixture_engine(url: Any) -> sa.engine.Engine:
+    """An engine for the bulk load: on SQLite no journal and no fsync (a fixture that a
+    crash may lose), a 1 GB page cache; JSON stored as the app stores it."""
+    from app.jsonfast import dumps as compact_json
+
+    engine = sa.create_engine(url, json_serializer=compact_json, poolclass=sa.pool.NullPool)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _fast(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000"):
+                dbapi_connection.execute("PRAGMA " + pragma)
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
 def load_search_fixture(app: Any, ids: dict[str, Any], m: int, batch: int = 20_000) -> int:
     """Bulk-load m person records and their name tokens with Core inserts (fixture)."""
     from app.models import NameToken, Record
@@ -475,9 +476,12 @@ def load_search_fixture(app: Any, ids: dict[str, Any], m: int, batch: int = 20_0
     checked = 0
     t0 = time.perf_counter()
     with app.app_context():
-        conn = db.session.connection()
-        if db.engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size=-1000000")  # 1 GB page cache for the load
+        url = db.engine.url
+        sqlite = db.engine.dialect.name == "sqlite"
+        db.session.remove()
+        db.engine.dispose()
+        engine = fixture_engine(url)
+        conn = engine.connect()
         for start in range(0, m, batch):
             rec_rows, tok_rows = [], []
             for i in range(start, min(m, start + batch)):
@@ -542,20 +546,21 @@ def load_search_fixture(app: Any, ids: dict[str, Any], m: int, batch: int = 20_0
             rec_rows.sort(key=lambda r: r["id"])
             conn.execute(Record.__table__.insert(), rec_rows)
             conn.execute(NameToken.__table__.insert(), tok_rows)
-            db.session.commit()
-            conn = db.session.connection()
+            conn.commit()
             n_tokens += len(tok_rows)
             done = min(m, start + batch)
             if done % (m // 10 or 1) < batch:
                 el = time.perf_counter() - t0
                 print(f"    … loaded {done:,} records in {el:.0f} s", file=sys.stderr)
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
-        db.session.remove()
+        if not sqlite:  # (SQLite: the app's next connection turns WAL back on)
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+        conn.close()
+        engine.dispose()
     elapsed = time.perf_counter() - t0
     say(
-        f"  fixture load (Core bulk insert, NOT the API): {m:,} person records + "
+        f"  fixture load (Core bulk insert, NOT the API; SQLite without journal or fsync): "
+        f"{m:,} person records + "
         f"{n_tokens:,} name tokens in {elapsed:.0f} s ({m / elapsed:,.0f} records/s; "
         f"{n_tokens / m:.1f} tokens per record)"
     )
@@ -576,50 +581,66 @@ def captured_sql(engine: sa.engine.Engine) -> Iterator[list[tuple[str, Any]]]:
         sa.event.remove(engine, "before_cursor_execute", grab)
 
 
-def bench_search(app: Any, ids: dict[str, Any]) -> list[str]:
-    """Timed name searches through list_records and through the API view."""
+def category(total: int, exact: bool) -> str:
+    if not exact:
+        return "broad"
+    return "common" if total >= 100 else "rare"
+
+
+def bench_search(app: Any, ids: dict[str, Any], folder: Path) -> dict[str, dict[str, Any]]:
+    """Timed name searches through list_records, and the same SQL through raw sqlite3."""
     from app.models import User
     from app.security.principal import Principal
     from app.services.record_queries import list_records
 
+    out: dict[str, dict[str, Any]] = {}
     with app.app_context():
         coord = db.session.get(User, ids["users"]["coord"])
         principal = Principal(user=coord, via="session")
         # Warm up (first query pays for page-cache misses and statement compilation).
         list_records(principal, {"q": "محمد"})
-        rows = []
-        for q in QUERIES:
-            times = []
-            for _ in range(3):
-                t = time.perf_counter()
-                page = list_records(principal, {"q": q})
-                times.append(time.perf_counter() - t)
-            rows.append((q, page["total"], len(page["records"]), statistics.median(times)))
-            db.session.rollback()
-        plan_query = "محمد بن أحمد الحمصي"
-        with captured_sql(db.engine) as seen:
-            list_records(principal, {"q": plan_query})
         db.session.rollback()
+        for q in QUERIES:
+            times, cpus = [], []
+            for _ in range(3):
+                with captured_sql(db.engine) as seen:
+                    t, c = time.perf_counter(), time.process_time()
+                    page = list_records(principal, {"q": q})
+                    times.append(time.perf_counter() - t)
+                    cpus.append(time.process_time() - c)
+                db.session.rollback()
+            out[q] = {
+                "app": statistics.median(times),
+                "cpu": statistics.median(cpus),
+                "total": page["total"],
+                "exact": page["total_exact"],
+                "sql": [(st, p) for st, p in seen if "record_name_tokens" in st],
+            }
+        plan_query = "محمد"
         plans = []
         conn = db.session.connection()
-        for statement, params in seen:
+        for statement, params in out[plan_query]["sql"]:
             prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
             plan = conn.exec_driver_sql(prefix + statement, params).all()
             plans.append((statement, plan))
         db.session.rollback()
         db.session.remove()
 
-    all_t = [r[3] for r in rows]
-    say(
-        f"  list_records (count + first page of 50), coordinator of 2 of {TEAMS} teams,"
-        " median of 3 runs per query:"
-    )
-    for q, total, _shown, t in rows:
-        say(f"    {ms(t):>8} ms  {total:>8,} matches  q={q!r}")
-    say(
-        f"  list_records over {len(rows)} queries: p50 {ms(pct(all_t, 50))} ms, "
-        f"p95 {ms(pct(all_t, 95))} ms, max {ms(max(all_t))} ms"
-    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        # The very statements the app sent, through bare sqlite3 on the same file: what
+        # SQLite itself takes, without Flask, SQLAlchemy or JSON decoding.
+        path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA cache_size=-1000000")
+        for row in out.values():
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                for statement, params in row["sql"]:
+                    con.execute(statement, params).fetchall()
+                times.append(time.perf_counter() - t)
+            row["raw_same_sql"] = statistics.median(times)
+        con.close()
 
     # The same searches through the API view (parsing, the page of 50 records as JSON).
     client = app.test_client()
@@ -629,23 +650,61 @@ def bench_search(app: Any, ids: dict[str, Any]) -> list[str]:
         headers={"X-CSRF-Token": "login"},
     )
     assert r.status_code == 200, r.get_json()
-    api_t = []
     for q in QUERIES:
         t = time.perf_counter()
         r = client.get("/api/v1/records", query_string={"q": q})
-        api_t.append(time.perf_counter() - t)
+        out[q]["api"] = time.perf_counter() - t
         assert r.status_code == 200, r.get_json()
-    say(
-        f"  GET /api/v1/records?q=… (in-process): p50 {ms(pct(api_t, 50))} ms, "
-        f"p95 {ms(pct(api_t, 95))} ms, max {ms(max(api_t))} ms"
-    )
-    say(f"  query plan for q={plan_query!r}:")
+    say(f"  query plan for q={plan_query!r} (count, then the newest-first page):")
     for statement, plan in plans:
         head = " ".join(statement.split())[:110]
         say(f"    {head} …")
         for line in plan:
             say("      " + " | ".join(str(x) for x in line))
-    return [q for q in QUERIES]
+    return out
+
+
+def report_search(out: dict[str, dict[str, Any]], naive: dict[str, float]) -> None:
+    say(
+        f"  coordinator of 2 of {TEAMS} teams; capped count + first page of 50, median of 3."
+        "\n  app = list_records; api = GET /api/v1/records?q= in-process; raw = the app's"
+        " SQL through bare sqlite3;\n  naive = raw sqlite3 INTERSECT + count on a plain"
+        " (token, record_id) table;\n  cpu = CPU time of this process during app (SQLite"
+        " runs in-process, so it is the search's own work on a shared machine)"
+    )
+    say(
+        f"    {'kind':<7}{'matches':>9}{'app ms':>9}{'cpu ms':>9}{'api ms':>9}{'raw ms':>9}"
+        f"{'naive ms':>10}  query"
+    )
+    by_kind: dict[str, list[float]] = {}
+    for q, row in out.items():
+        kind = category(row["total"], row["exact"])
+        by_kind.setdefault(kind, []).append(row["app"])
+        matches = f"{row['total']:,}" + ("+" if not row["exact"] else "")
+        raw = ms(row["raw_same_sql"]) if "raw_same_sql" in row else "-"
+        say(
+            f"    {kind:<7}{matches:>9}{ms(row['app']):>9}{ms(row['cpu']):>9}"
+            f"{ms(row['api']):>9}{raw:>9}"
+            f"{ms(naive[q]) if q in naive else '-':>10}  {q}"
+        )
+    for kind, times in sorted(by_kind.items()):
+        say(
+            f"  {kind:<7} {len(times):>2} queries: app p50 {ms(pct(times, 50))} ms, "
+            f"max {ms(max(times))} ms"
+        )
+    every = [row["app"] for row in out.values()]
+    apis = [row["api"] for row in out.values()]
+    say(
+        f"  all {len(every)}: list_records p50 {ms(pct(every, 50))} ms, p95 "
+        f"{ms(pct(every, 95))} ms, max {ms(max(every))} ms; GET p50 {ms(pct(apis, 50))} ms, "
+        f"p95 {ms(pct(apis, 95))} ms, max {ms(max(apis))} ms"
+    )
+    if naive:
+        nv = list(naive.values())
+        say(
+            f"  naive raw INTERSECT + count: p50 {ms(pct(nv, 50))} ms, p95 {ms(pct(nv, 95))} ms,"
+            f" max {ms(max(nv))} ms"
+        )
 
 
 # --- 3. raw baselines ------------------------------------------------------------------
@@ -700,7 +759,7 @@ def raw_postgres_baseline(url: str, n: int) -> None:
     )
 
 
-def raw_search_baseline(folder: Path, app: Any) -> None:
+def raw_search_baseline(folder: Path, app: Any) -> dict[str, float]:
     """A plain (token, record_id) table, indexed, with the search test's rows."""
     from app.text.names import query_tokens
 
@@ -723,6 +782,7 @@ def raw_search_baseline(folder: Path, app: Any) -> None:
     con.execute("CREATE INDEX ix_tokens ON tokens (token, record_id)")
     total = con.execute("SELECT count(*) FROM tokens").fetchone()[0]
     times = []
+    per_query: dict[str, float] = {}
     for q in QUERIES:
         toks = query_tokens(q)[:8]
         sql = " INTERSECT ".join(
@@ -735,6 +795,7 @@ def raw_search_baseline(folder: Path, app: Any) -> None:
             con.execute("SELECT count(*) FROM (" + sql + ")", params).fetchone()  # noqa: S608
             best.append(time.perf_counter() - t)
         times.append(statistics.median(best))
+        per_query[q] = times[-1]
     plan = con.execute(
         "EXPLAIN QUERY PLAN SELECT record_id FROM tokens WHERE token >= ? AND token < ?",
         ("محمد", "محمد\U0010ffff"),
@@ -745,6 +806,7 @@ def raw_search_baseline(folder: Path, app: Any) -> None:
         f"token table, same {len(QUERIES)} queries: p50 {ms(pct(times, 50))} ms, "
         f"p95 {ms(pct(times, 95))} ms, max {ms(max(times))} ms  [plan: {plan[0][-1]}]"
     )
+    return per_query
 
 
 # --- main ------------------------------------------------------------------------------
@@ -754,7 +816,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--search-records", type=int, default=1_000_000)
-    parser.add_argument("--http-records", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=4, help="HTTP client sessions")
     parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: api,search")
     parser.add_argument(
@@ -780,15 +842,14 @@ def main() -> None:
             app = make_app(url, ws.dir / "data")
             prepare(app)
             bodies = Bodies()
-            n_http = bench_http(url, ws.dir / "data", bodies, args.http_records)
-            bench_inprocess(app, bodies, args.records)
+            written = bench_http(url, ws.dir / "data", bodies, args.records, args.clients)
             counts = count_rows(app)
-            expected = n_http + args.records  # successful creates only
             say(
                 f"  written: {counts['changes']:,} rows in changes "
-                f"({counts['changes_rest_create']:,} REST creates; expected {expected:,}), "
+                f"({counts['changes_rest_create']:,} REST creates; expected {written:,}), "
                 f"{counts['records']:,} records, {counts['record_name_tokens']:,} name tokens"
             )
+            expected = written
             if counts["changes"] != expected or counts["records"] != expected:
                 raise SystemExit("MISMATCH: some creates were not written")
             with app.app_context():
@@ -805,9 +866,11 @@ def main() -> None:
                 app = make_app(url, ws.dir / "data2")
                 ids = prepare(app, TEAMS)
                 load_search_fixture(app, ids, args.search_records)
-            bench_search(app, ids)
+            out = bench_search(app, ids, ws.dir)
             say("\n== 3b. raw baseline (same run) ==")
-            raw_search_baseline(ws.dir, app)
+            naive = raw_search_baseline(ws.dir, app)
+            say("\n== 2+3b. name search figures beside the raw baselines ==")
+            report_search(out, naive)
             with app.app_context():
                 db.engine.dispose()
     finally:

@@ -57,6 +57,8 @@ class Record(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.Index("ix_records_team_kind_occurred", "team_id", "kind", "occurred_start"),
         sa.Index("ix_records_team_updated", "team_id", "updated_seq"),
+        # Newest first (lists, name search for common names) and exports' keyset order.
+        sa.Index("ix_records_updated", "updated_seq", "id"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
@@ -101,6 +103,8 @@ class NameToken(db.Model):  # type: ignore[name-defined,misc]
     """One normalised token of a person's names: the index behind name search."""
 
     __tablename__ = "record_name_tokens"
+    # A search probes "has this record a token in this range?" in this index alone.
+    __table_args__ = (sa.Index("ix_record_name_tokens_record_token", "record_id", "token"),)
 
     # Binary ("C") collation on PostgreSQL so a prefix range is a byte range on the index.
     token: Mapped[str] = mapped_column(
@@ -108,7 +112,7 @@ class NameToken(db.Model):  # type: ignore[name-defined,misc]
         primary_key=True,
     )
     record_id: Mapped[str] = mapped_column(
-        sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True, index=True
+        sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
     )
 
 

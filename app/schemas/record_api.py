@@ -48,8 +48,20 @@ class RecordSchema(Schema):
 
 
 class RecordPageSchema(Schema):
+    """One page of records, newest change first."""
+
     records = fields.List(fields.Nested(RecordSchema))
-    total = fields.Integer()
+    total = fields.Integer(
+        metadata={"description": "How many records match, counted up to 1,000; see total_exact."}
+    )
+    total_exact = fields.Boolean(
+        metadata={"description": "False when more than `total` (1,000) records match."}
+    )
+    has_more = fields.Boolean(metadata={"description": "Whether a next page exists."})
+    next_after = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as `after` for the next page (null on the last)."},
+    )
     page = fields.Integer()
     per_page = fields.Integer()
 
@@ -84,6 +96,13 @@ class RecordListArgs(Schema):
     updated_since = fields.Integer(metadata={"description": "hub_seq: records changed after it"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    after = fields.String(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Keyset cursor: the `next_after` of the previous page "
+            "(faster than `page` deep into a long list; `page` is then ignored)."
+        },
+    )
 
 
 class ResolveSchema(Schema):

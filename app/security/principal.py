@@ -23,6 +23,9 @@ class Principal:
     session: UserSession | None = None
     scopes: dict[str, object] = field(default_factory=dict)
     _grants: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    # {team id: role} of the user's memberships, read once per principal (one request):
+    # a write commits the request's read transaction, which would expire and reload them.
+    _roles: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_admin(self) -> bool:
@@ -38,17 +41,26 @@ class Principal:
                     self._grants.update(loader(self.user))
         return self._grants
 
+    def own_roles(self) -> dict[str, str]:
+        """{team id: role} of the user's own memberships (cached on the principal)."""
+        if self._roles is None:
+            self._roles = {}
+            if self.user is not None:
+                for m in self.user.memberships:
+                    self._roles.setdefault(m.team_id, m.role)
+        return self._roles
+
     def role_in(self, team_id: str) -> str | None:
         if not self.user:
             return None
-        return self.user.role_in(team_id) or self.grants().get(team_id)
+        return self.own_roles().get(team_id) or self.grants().get(team_id)
 
     def team_ids(self, role: str | None = None) -> set[str]:
         """Teams the caller belongs to (optionally only those where they hold `role`;
         with a role, teams of other hubs granted through a peer's rule count too)."""
         if not self.user:
             return set()
-        own = {m.team_id for m in self.user.memberships if role is None or m.role == role}
+        own = {t for t, r in self.own_roles().items() if role is None or r == role}
         if role is None:
             return own
         return own | {t for t, r in self.grants().items() if r == role}

@@ -131,15 +131,17 @@ def locked_rows() -> dict[str, Any]:
 
 def _next(counter: str, n: int) -> int:
     """Advance a counter by n and return its new value (the top of the range handed out)."""
-    _insert_ignore(HubCounter.__table__, [{"name": counter, "value": 0}])
-    return int(
-        db.session.execute(
-            sa.update(HubCounter)
-            .where(HubCounter.name == counter)
-            .values(value=HubCounter.value + n)
-            .returning(HubCounter.value)
-        ).scalar_one()
+    stmt = (
+        sa.update(HubCounter)
+        .where(HubCounter.name == counter)
+        .values(value=HubCounter.value + n)
+        .returning(HubCounter.value)
     )
+    value = db.session.execute(stmt).scalar()
+    if value is None:  # the counter's first use: make its row (once per database)
+        _insert_ignore(HubCounter.__table__, [{"name": counter, "value": 0}])
+        value = db.session.execute(stmt).scalar_one()
+    return int(value)
 
 
 def current_seq() -> int:
@@ -169,8 +171,11 @@ class LocalClock:
         stmt = sa.select(HubIdentity).where(HubIdentity.id == 1)
         if db.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        hub_identity()
-        self.identity = db.session.scalars(stmt).one()
+        identity = db.session.scalars(stmt).one_or_none()
+        if identity is None:  # first local change of this hub: make its identity
+            hub_identity()
+            identity = db.session.scalars(stmt).one()
+        self.identity = identity
 
     @property
     def origin_id(self) -> str:

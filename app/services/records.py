@@ -109,6 +109,9 @@ def _write_one(
 ) -> tuple[Record, Change | None]:
     """Lock the record, build at most one change from its state with `make`, store it."""
     assert principal.user is not None
+    # Read before the write begins: starting it commits the read transaction, which
+    # expires the user and would cost a reload.
+    uid = principal.user.id
     made: list[Change] = []
 
     def build(states: dict[str, RecordState | None]) -> list[Change]:
@@ -125,11 +128,11 @@ def _write_one(
             kind,
             action,
             patch,
-            principal.user.id,  # type: ignore[union-attr]
+            uid,
             list(state.heads) if state else [],
         )
-        created_by = row.created_by if row is not None and row.state else principal.user.id  # type: ignore[union-attr]
-        refusal = change_refusal(role, principal.user.id, state, created_by, change)  # type: ignore[union-attr]
+        created_by = row.created_by if row is not None and row.state else uid
+        refusal = change_refusal(role, uid, state, created_by, change)
         if refusal:
             raise ApiError(403, refusal[0].upper() + refusal[1:] + ".", "forbidden")
         made.append(change)
