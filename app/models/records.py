@@ -95,6 +95,24 @@ class Record(db.Model):  # type: ignore[name-defined,misc]
     verification_status: Mapped[str | None] = mapped_column(sa.String(30), nullable=True)
     sensitivity: Mapped[str] = mapped_column(sa.String(30), default="restricted")
     assigned_to: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, index=True)
+    # For the dashboard (docs/counting.md): incident ranges, need quantities, and where
+    # a record was created (the create change's origin: a device, or this hub for REST).
+    killed_min: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    killed_max: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    injured_min: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    injured_max: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    quantity_needed: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    quantity_committed: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    quantity_delivered: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    unit: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)
+    site_type: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    fate_date: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
+    # True only when the family is notified and neither the fate nor the notice is in
+    # conflict: until then a death counts as missing on the dashboard.
+    family_notified: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
+    created_origin: Mapped[str] = mapped_column(sa.String(128), default="", server_default="")
 
 
 class NameToken(db.Model):  # type: ignore[name-defined,misc]
