@@ -29,6 +29,19 @@ MEASURES = ("killed", "injured")
 PERSON_DIMS = ("cause", "sex", "age_group", "civilian_status")
 EVENT_DIMS = ("date", "place", "team_id", "verification_status")
 DIMS = EVENT_DIMS + PERSON_DIMS
+INCIDENT_COLUMNS = (
+    "id",
+    "team_id",
+    "occurred_start",
+    "occurred_end",
+    "place_path",
+    "verification_status",
+    "killed_min",
+    "killed_max",
+    "injured_min",
+    "injured_max",
+    "has_conflicts",
+)
 
 
 @dataclass
@@ -42,7 +55,8 @@ class Figures:
 
 
 def _people(c: Any) -> Any:
-    return sa.case((sa.or_(c.c.count.is_(None), c.c.count < 1), 1), else_=c.c.count)
+    """People a casualty record stands for: its count, 1 when missing or below 1."""
+    return sa.case((c.c.count >= 1, c.c.count), else_=1)
 
 
 def _measure(c: Any) -> Any:
@@ -117,26 +131,30 @@ def named_select(scope: Scope, columns: Iterable[Any]) -> tuple[sa.Select[Any], 
     return stmt, c, i
 
 
-def linked_sums(scope: Scope) -> Any:
-    """Per incident: people in its counting linked casualty records, killed and injured."""
-    c = records_table()
-    people = _people(c)
-    return (
-        sa.select(
-            c.c.incident_id.label("incident_id"),
-            c.c.team_id.label("team_id"),
-            sa.func.sum(sa.case((c.c.outcome.in_(KILLED), people), else_=0)).label("killed"),
-            sa.func.sum(sa.case((c.c.outcome == "injured", people), else_=0)).label("injured"),
+def linked_sums(scope: Scope, i: Any) -> Any:
+    """People in an incident's counting linked casualty records, killed and injured:
+    correlated subqueries, each a range of one index (`ix_records_dash_link`)."""
+    out = {}
+    for measure, outcomes in (("killed", KILLED), ("injured", ("injured",))):
+        c = records_table()
+        out[measure] = (
+            sa.select(sa.func.coalesce(sa.func.sum(_people(c)), 0))
+            .where(
+                c.c.incident_id == i.c.id,
+                c.c.team_id == i.c.team_id,
+                c.c.kind == "casualty",
+                c.c.visible.is_(True),
+                sa.func.coalesce(c.c.verification_status, "") != "discounted",
+                c.c.outcome.in_(outcomes),
+            )
+            .scalar_subquery()
         )
-        .where(c.c.kind == "casualty", scope.counted(c), c.c.incident_id.is_not(None))
-        .group_by(c.c.incident_id, c.c.team_id)
-        .subquery("linked")
-    )
+    return out
 
 
 def uncovered(i: Any, linked: Any, measure: str) -> tuple[Any, Any]:
     """(part of the incident's figure not named, its upper bound) for one measure."""
-    have = sa.func.coalesce(linked.c[measure], 0)
+    have = linked[measure]
     low = sa.func.coalesce(i.c[f"{measure}_min"], 0)
     high = sa.func.coalesce(i.c[f"{measure}_max"], i.c[f"{measure}_min"], 0)
     return (
@@ -146,69 +164,120 @@ def uncovered(i: Any, linked: Any, measure: str) -> tuple[Any, Any]:
 
 
 def incident_select(scope: Scope, columns: Callable[[Any, Any], Iterable[Any]]) -> Any:
-    """SELECT columns(i, linked) FROM counting incidents LEFT JOIN their linked sums."""
+    """SELECT columns(i, linked sums) FROM counting incidents."""
     i = records_table()
-    linked = linked_sums(scope)
-    return (
-        sa.select(*columns(i, linked))
-        .select_from(
-            i.outerjoin(
-                linked, sa.and_(linked.c.incident_id == i.c.id, linked.c.team_id == i.c.team_id)
-            )
+    inner = (
+        sa.select(
+            *[i.c[name] for name in INCIDENT_COLUMNS],
+            *[v.label(f"linked_{k}") for k, v in linked_sums(scope, i).items()],
         )
         .where(i.c.kind == "incident", scope.counted(i), *scope.filtered(i))
+        .subquery("incidents")
+    )
+    linked = {m: inner.c[f"linked_{m}"] for m in MEASURES}
+    return sa.select(*columns(inner, linked))
+
+
+def _raw_columns(dim: str, event: Any, person: Any) -> list[Any]:
+    """Columns of a dimension, without COALESCE (mapped in Python after). `event` is
+    an alias or a function from a column name to the event's expression."""
+    get = event if callable(event) else (lambda name: event.c[name])
+    if dim == "date":
+        return [get("occurred_start"), get("occurred_end")]
+    if dim == "place":
+        return [get("place_path")]
+    if dim in EVENT_DIMS:
+        return [get(dim)]
+    return [person.c[dim]]
+
+
+def _clean(dims: Sequence[str], key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        v
+        if d in ("date", "place", "team_id")
+        else (v or "reported")
+        if d == "verification_status"
+        else (v or UNKNOWN)
+        for d, v in zip(dims, key, strict=True)
     )
 
 
+def _outcome_measure(outcome: str) -> str:
+    return "killed" if outcome in KILLED else "injured"
+
+
 def figures(scope: Scope, dims: Sequence[str]) -> Figures:
-    """Killed and injured per group of `dims` (+ the measure, last in each key)."""
+    """Killed and injured per group of `dims` (+ the measure, last in each key).
+
+    Three plain queries, each one covering-index scan grouped by plain columns: named
+    casualties standing alone, named casualties of counting incidents (grouped by the
+    incident's event columns), and counting incidents with their linked sums."""
     named: dict[tuple[Any, ...], int] = defaultdict(int)
     in_conflict = 0
-
-    def named_columns(c: Any, i: Any) -> list[Any]:
-        event = _event(c, i)
-        cols = [col for d in dims for col in _dim_columns(d, event, c)]
-        return [
-            *cols,
-            _measure(c),
-            sa.func.sum(_people(c)),
-            sa.func.sum(sa.case((c.c.has_conflicts.is_(True), 1), else_=0)),
-        ]
-
-    stmt, _c, _i = named_select(scope, named_columns)
-    n_cols = len(stmt.selected_columns) - 2
-    stmt = stmt.group_by(*[sa.literal_column(str(k + 1)) for k in range(n_cols)])
-    for row in db.session.execute(stmt):
-        named[(*_key(dims, row[: n_cols - 1]), row[n_cols - 1])] += int(row[n_cols])
-        in_conflict += int(row[n_cols + 1] or 0)
+    n_cols = sum(2 if d == "date" else 1 for d in dims)
+    group = [sa.literal_column(str(k + 1)) for k in range(n_cols + 1)]
+    for with_link in (False, True):
+        c, i = records_table(), records_table()
+        if with_link:
+            # Casualties naming an incident: its columns when it counts, else their own.
+            event: Any = _event(c, i)
+            source: Any = _link_join(scope, c, i)
+            linkage = c.c.incident_id.is_not(None)
+        else:
+            # Most casualties name no incident: a plain range of the covering index.
+            event, source, linkage = (lambda name, c=c: c.c[name]), c, c.c.incident_id.is_(None)
+        cols = [col for d in dims for col in _raw_columns(d, event, c)]
+        stmt = (
+            sa.select(
+                *cols,
+                c.c.outcome,
+                sa.func.sum(_people(c)),
+                sa.func.sum(sa.cast(c.c.has_conflicts, sa.Integer)),
+            )
+            .select_from(source)
+            .where(
+                c.c.kind == "casualty",
+                scope.counted(c),
+                c.c.outcome.in_((*KILLED, "injured")),
+                linkage,
+                *scope.filtered(event),
+            )
+        )
+        for row in db.session.execute(stmt.group_by(*group)):
+            key = _clean(dims, _key(dims, row[:n_cols]))
+            named[(*key, _outcome_measure(row[n_cols]))] += int(row[n_cols + 1])
+            in_conflict += int(row[n_cols + 2] or 0)
 
     incident: dict[tuple[Any, ...], int] = defaultdict(int)
     incident_high: dict[tuple[Any, ...], int] = defaultdict(int)
     event_dims = [d for d in dims if d in EVENT_DIMS]
 
     def incident_columns(i: Any, linked: Any) -> list[Any]:
-        def event(name: str) -> Any:
-            return i.c[name]
-
-        cols = [col for d in event_dims for col in _dim_columns(d, event, i)]
-        parts = [x for m in MEASURES for x in uncovered(i, linked, m)]
         return [
-            *cols,
-            *[sa.func.sum(p) for p in parts],
-            sa.func.sum(sa.case((i.c.has_conflicts.is_(True), 1), else_=0)),
+            *[col for d in event_dims for col in _raw_columns(d, i, i)],
+            i.c.killed_min,
+            i.c.killed_max,
+            i.c.injured_min,
+            i.c.injured_max,
+            linked["killed"],
+            linked["injured"],
+            i.c.has_conflicts,
         ]
 
-    stmt = incident_select(scope, incident_columns)
-    n_ev = len(stmt.selected_columns) - 5
-    if n_ev:
-        stmt = stmt.group_by(*[sa.literal_column(str(k + 1)) for k in range(n_ev)])
-    for row in db.session.execute(stmt):
-        ev = dict(zip(event_dims, _key(event_dims, row[:n_ev]), strict=True))
+    n_ev = sum(2 if d == "date" else 1 for d in event_dims)
+    # One row per counting incident (a tenth of the records at most), summed here: the
+    # linked sums are correlated subqueries that SQL would evaluate once per use.
+    for row in db.session.execute(incident_select(scope, incident_columns)):
+        ev = dict(zip(event_dims, _clean(event_dims, _key(event_dims, row[:n_ev])), strict=True))
         key = tuple(ev.get(d, UNKNOWN) for d in dims)
-        sums = [int(v or 0) for v in row[n_ev : n_ev + 4]]
-        in_conflict += int(row[n_ev + 4] or 0)
-        for m, (low, high) in zip(MEASURES, (sums[0:2], sums[2:4]), strict=True):
-            if low or high:
-                incident[(*key, m)] += low
-                incident_high[(*key, m)] += high
+        kmin, kmax, imin, imax, lk, li, conflicted = row[n_ev:]
+        in_conflict += 1 if conflicted else 0
+        for m, low, high, have in (("killed", kmin, kmax, lk), ("injured", imin, imax, li)):
+            low = low or 0
+            high = low if high is None else high
+            have = int(have or 0)
+            rest, rest_high = max(0, low - have), max(0, high - have)
+            if rest or rest_high:
+                incident[(*key, m)] += rest
+                incident_high[(*key, m)] += rest_high
     return Figures(dict(named), dict(incident), dict(incident_high), in_conflict)
