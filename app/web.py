@@ -18,7 +18,14 @@ from app.security.permissions import permission
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # The part of the shell the service worker precaches, as globs under static/.
-SHELL_GLOBS = ("app.css", "manifest.webmanifest", "icons/*.png", "js/**/*.js")
+SHELL_GLOBS = (
+    "app.css",
+    "manifest.webmanifest",
+    "icons/*.png",
+    "js/**/*.js",
+    "vendor/**/*.js",
+    "vendor/**/*.css",
+)
 SHELL_PLACEHOLDER = "const SHELL = { version: 'dev', files: ['/'] };"
 
 bp = Blueprint("web", __name__)

@@ -56,8 +56,19 @@ export const STRINGS = {
   update_ready: { en: 'A new version is ready.', ar: 'نسخة جديدة جاهزة.' },
   update_now: { en: 'Update', ar: 'تحديث' },
   no_schemas: { en: 'Forms need one online log in first.', ar: 'تحتاج النماذج إلى تسجيل دخول واحد مع اتصال أولاً.' },
+  menu: { en: 'Menu', ar: 'القائمة' },
+  needs_network: { en: 'This page needs the network.', ar: 'تحتاج هذه الصفحة إلى الشبكة.' },
+  needs_login: { en: 'Log in online to open this page.', ar: 'سجّل الدخول مع اتصال لفتح هذه الصفحة.' },
   other_user: { en: 'This device belongs to another user.', ar: 'هذا الجهاز يخص مستخدماً آخر.' },
 };
+
+/** Screens bring their own words (screen.strings); a key defined twice is a bug. */
+export function addStrings(strings) {
+  for (const [key, entry] of Object.entries(strings || {})) {
+    if (STRINGS[key] && STRINGS[key] !== entry) throw new Error(`i18n key defined twice: ${key}`);
+    STRINGS[key] = entry;
+  }
+}
 
 export function t(lang, key, params = {}) {
   const entry = STRINGS[key];

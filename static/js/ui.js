@@ -1,49 +1,28 @@
-// A deliberately plain UI over the engine: screens for log in, passphrase, unlock, the
-// record list with search, and one form per kind. Built with DOM calls only (no
-// innerHTML with data), so record text can never become markup. The next issue makes
-// the forms good; this one only has to make the engine usable and testable.
+// The app's frame over the engine: log in, passphrase, unlock, then the unlocked app —
+// a nav, the sync status strip and one screen at a time (static/js/screens/, chosen by
+// the location hash). Built with DOM calls only (no innerHTML with data), so record text
+// can never become markup.
 
-import { KINDS, MIN_PASSPHRASE } from './engine.js';
-import { t } from './i18n.js';
+import { h } from './dom.js';
+import { MIN_PASSPHRASE } from './engine.js';
+import { addStrings, t } from './i18n.js';
+import { SCREENS } from './screens/index.js';
 
-// The fields each minimal form shows (required ones first).
-export const FORM_FIELDS = {
-  incident: ['event_type', 'location_detail', 'description', 'killed_min', 'injured_min'],
-  casualty: ['full_name', 'sex', 'outcome', 'civilian_status', 'cause', 'alternate_names',
-    'location_detail'],
-  missing_person: ['full_name', 'sex', 'disappearance_type', 'last_seen_date', 'fate_status',
-    'last_seen_location_detail'],
-  supply_need: ['item_name', 'unit', 'quantity_needed', 'requesting_site_type', 'sector',
-    'item_category', 'priority', 'status', 'quantity_delivered'],
-};
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
+for (const screen of SCREENS) addStrings(screen.strings);
 
 export class Ui {
   constructor(engine, root) {
     this.engine = engine;
     this.root = root;
     this.lang = 'ar';
-    this.query = '';
-    this.editing = null;
-    this.failures = 0;
     engine.addEventListener('locked', () => this.render());
     engine.addEventListener('unlocked', () => this.render());
     engine.addEventListener('wiped', () => { this.message = t(this.lang, 'wiped'); this.render(); });
-    engine.addEventListener('records', () => this.refreshList());
+    engine.addEventListener('records', (e) => { this.notifyScreen('onRecords', e.detail); this.refreshStatus(); });
     engine.addEventListener('status', () => this.refreshStatus());
     addEventListener('online', () => this.refreshStatus());
     addEventListener('offline', () => this.refreshStatus());
+    addEventListener('hashchange', () => this.showScreen());
   }
 
   tr(key, params) {
@@ -87,7 +66,7 @@ export class Ui {
     } else {
       this.root.append(this.main());
       this.refreshStatus();
-      this.refreshList();
+      await this.showScreen();
     }
   }
 
@@ -215,13 +194,11 @@ export class Ui {
   }
 
   main() {
-    const search = h('input', { type: 'search', id: 'search', placeholder: this.tr('search'),
-      value: this.query, oninput: (e) => { this.query = e.target.value; this.refreshList(); } });
-    const newButtons = KINDS.map((kind) => h('button', { type: 'button', class: 'new',
-      'data-kind': kind, onclick: () => this.openForm(kind, null) },
-    `${this.tr('new')}: ${this.kindLabel(kind)}`));
-    return h('main', { id: 'app' },
-      h('section', { class: 'status', id: 'status' },
+    const nav = h('nav', { id: 'nav', 'aria-label': this.tr('menu') },
+      SCREENS.filter((s) => s.nav && this.allowed(s)).map((s) => h('a', { href: `#/${s.id}`,
+        'data-screen': s.id, text: s.nav[this.lang] || s.nav.en })));
+    return h('main', { id: 'app' }, nav,
+      h('section', { class: 'status', id: 'status', 'aria-live': 'polite' },
         h('span', { id: 'pending', 'data-count': '' }),
         h('span', { id: 'sync-state' }),
         h('details', { id: 'refused', hidden: true, ontoggle: (e) => this.showRefused(e.target) },
@@ -230,10 +207,86 @@ export class Ui {
         h('button', { type: 'button', id: 'lock', onclick: () => this.engine.lock() }, this.tr('lock')),
         h('button', { type: 'button', id: 'logout', onclick: () => this.engine.logout() }, this.tr('logout')),
         this.wipeButton()),
-      h('section', { class: 'tools' }, search, h('div', { class: 'new-buttons' }, newButtons)),
-      h('section', { id: 'editor' }),
-      h('h2', { text: this.tr('records') }),
-      h('ul', { id: 'records' }));
+      h('section', { id: 'view' }));
+  }
+
+  // -- screens and routes ----------------------------------------------------------------
+
+  allowed(screen) {
+    return !screen.allowed || Boolean(screen.allowed(this));
+  }
+
+  /** The screen and its parameters for a hash like #/record/<id>. */
+  route(hash = location.hash) {
+    const [id, ...params] = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+    const screen = SCREENS.find((s) => s.id === id && this.allowed(s)) || SCREENS[0];
+    return { screen, params: screen.id === id ? params : [] };
+  }
+
+  go(hash) {
+    if (location.hash === hash) this.showScreen();
+    else location.hash = hash;
+  }
+
+  refresh() {
+    return this.showScreen();
+  }
+
+  async showScreen() {
+    const view = this.root.querySelector('#view');
+    if (!view) return;
+    const { screen, params } = this.route();
+    this.screen = screen;
+    view.dataset.screen = screen.id;
+    for (const a of this.root.querySelectorAll('#nav a')) {
+      if (a.dataset.screen === screen.id) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    const token = {};
+    this.showing = token;
+    let content;
+    try {
+      content = await screen.render(this, params);
+    } catch (exc) {
+      content = h('p', { class: 'error', role: 'alert', text: this.errorText(exc) });
+    }
+    // A slow render of a screen the user has already left must not replace the new one.
+    if (this.showing === token) view.replaceChildren(content);
+  }
+
+  /** Engine events reach the current screen's optional hooks (e.g. onRecords). */
+  notifyScreen(hook, ...args) {
+    const fn = this.screen?.[hook];
+    if (fn && this.root.querySelector('#view')) fn.call(this.screen, this, ...args);
+  }
+
+  errorText(exc) {
+    if (exc?.code === 'offline') return exc.message || this.tr('needs_network');
+    return exc?.message || String(exc);
+  }
+
+  /** The session API for online screens; rejects with code "offline" without a session. */
+  async api(method, path, body) {
+    if (!navigator.onLine) throw Object.assign(new Error(this.tr('needs_network')), { code: 'offline' });
+    if (!this.engine.session) await this.engine.resumeSession();
+    if (!this.engine.session) throw Object.assign(new Error(this.tr('needs_login')), { code: 'offline' });
+    return this.engine.api(method, path, body);
+  }
+
+  memberships() {
+    return this.engine.session?.user?.memberships || this.engine.identity?.user.memberships || [];
+  }
+
+  isCoordinator() {
+    return this.memberships().some((m) => m.role === 'coordinator');
+  }
+
+  isAdmin() {
+    return Boolean((this.engine.session?.user || this.engine.identity?.user)?.is_admin);
+  }
+
+  h(tag, attrs, ...children) {
+    return h(tag, attrs, ...children);
   }
 
   label(kind, name) {
@@ -286,114 +339,4 @@ export class Ui {
       h('bdi', { text: `${p.status}: ${p.reason}` }))));
   }
 
-  refreshList() {
-    const list = this.root.querySelector('#records');
-    if (!list) return;
-    const views = this.engine.list({ query: this.query });
-    list.replaceChildren(...(views.length ? views.map((v) => h('li', { class: 'record',
-      'data-id': v.id, 'data-kind': v.kind },
-    h('button', { type: 'button', class: 'link', onclick: () => this.openForm(v.kind, v.id) },
-      h('span', { class: 'kind', text: this.kindLabel(v.kind) }), ' ',
-      h('bdi', { class: 'title', text: this.title(v) })),
-    Object.keys(v.conflicts).length ? h('span', { class: 'badge conflict', text: this.tr('conflict') }) : null,
-    v.needs_review ? h('span', { class: 'badge', text: this.tr('needs_review') }) : null))
-      : [h('li', { class: 'empty', text: this.tr('no_records') })]));
-    this.refreshStatus();
-  }
-
-  input(kind, name, value) {
-    const prop = this.engine.schemas?.kinds?.[kind]?.properties?.[name] || {};
-    const required = (this.engine.schemas?.kinds?.[kind]?.required || []).includes(name);
-    const id = `f-${name}`;
-    let control;
-    const enumValues = (prop.enum || []).filter((x) => x !== null);
-    if (enumValues.length) {
-      control = h('select', { name, id, required },
-        h('option', { value: '' }, '—'),
-        enumValues.map((code) => h('option', { value: code, selected: code === value },
-          this.codeLabel(prop['x-vocabulary'] || name, code))));
-    } else if (this.engine.fieldClass(kind, name) === 'collection') {
-      control = h('textarea', { name, id, rows: 2, 'data-list': 'lines' });
-      control.value = (value || []).join('\n');
-    } else if ([prop.type].flat().includes('integer')) {
-      control = h('input', { name, id, type: 'number', inputmode: 'numeric', required,
-        min: prop.minimum, max: prop.maximum, value: value ?? '' });
-    } else if ((prop.maxLength || 0) > 1000) {
-      control = h('textarea', { name, id, rows: 3 });
-      control.value = value ?? '';
-    } else {
-      control = h('input', { name, id, type: 'text', required, value: value ?? '' });
-    }
-    return h('label', {}, h('span', { text: this.label(kind, name) + (required ? ' *' : '') }), control);
-  }
-
-  readForm(kind, form) {
-    const values = {};
-    for (const name of FORM_FIELDS[kind]) {
-      const el = form.elements[name];
-      if (!el || el.disabled) continue;
-      const prop = this.engine.schemas?.kinds?.[kind]?.properties?.[name] || {};
-      if (el.dataset.list) values[name] = el.value.split('\n').map((x) => x.trim()).filter(Boolean);
-      else if ([prop.type].flat().includes('integer')) values[name] = el.value === '' ? null : Number(el.value);
-      else values[name] = el.value === '' ? null : el.value;
-    }
-    return values;
-  }
-
-  openForm(kind, id) {
-    const editor = this.root.querySelector('#editor');
-    if (!this.engine.schemas) {
-      editor.replaceChildren(h('p', { class: 'error', text: this.tr('no_schemas') }));
-      return;
-    }
-    const view = id ? this.engine.view(id) : null;
-    const values = view?.values || {};
-    const conflicts = view?.conflicts || {};
-    const form = h('form', { id: 'record-form', class: 'card', 'data-kind': kind, 'data-id': id || '' },
-      h('h2', { text: this.kindLabel(kind) }),
-      FORM_FIELDS[kind].map((name) => [this.input(kind, name, values[name]),
-        conflicts[name] ? this.conflictBox(id, name, conflicts[name]) : null]),
-      h('p', { class: 'error', role: 'alert' }),
-      h('div', { class: 'row' },
-        h('button', { type: 'submit', id: 'save' }, this.tr('save')),
-        h('button', { type: 'button', onclick: () => editor.replaceChildren() }, this.tr('cancel')),
-        id ? h('button', { type: 'button', class: 'danger', onclick: async () => {
-          await this.engine.deleteRecord(id);
-          editor.replaceChildren();
-        } }, this.tr('delete')) : null));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const wanted = this.readForm(kind, form);
-      try {
-        if (id) {
-          const current = this.engine.view(id).values;
-          const changed = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => JSON.stringify(v ?? null)
-            !== JSON.stringify(current[k] ?? (Array.isArray(v) ? [] : null))));
-          await this.engine.updateRecord(id, changed);
-        } else {
-          await this.engine.createRecord(kind, wanted);
-        }
-        editor.replaceChildren();
-      } catch (exc) {
-        this.error(form, exc);
-      }
-    });
-    // A field with open candidates is settled by a resolve, not overwritten by an edit.
-    for (const name of Object.keys(conflicts)) {
-      const el = form.elements[name];
-      if (el) el.disabled = true;
-    }
-    editor.replaceChildren(form);
-    form.querySelector('input:enabled,select:enabled,textarea:enabled')?.focus();
-  }
-
-  conflictBox(id, name, candidates) {
-    const view = this.engine.view(id);
-    const coordinator = this.engine.roleIn(view.values.team_id) === 'coordinator';
-    return h('div', { class: 'conflict', 'data-field': name },
-      h('strong', { text: this.tr('conflict') }),
-      h('ul', {}, candidates.map((c) => h('li', {}, h('bdi', { text: JSON.stringify(c.value) }),
-        coordinator ? h('button', { type: 'button', onclick: () => this.engine.resolveRecord(id,
-          { [name]: c.value }) }, this.tr('choose_value')) : null))));
-  }
 }

@@ -19,6 +19,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+SERVE = (sys.executable, "-m", "app.cli", "serve")
+
+
 class ServerProcess:
     """Start, stop and kill a tawthiq server on a data folder (and optional DATABASE_URL)."""
 
@@ -62,18 +65,11 @@ class ServerProcess:
         )
 
     def start(self, timeout: float = 30) -> ServerProcess:
+        """Start `tawthiq serve` and wait until it answers /healthz."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "app.cli",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    *self.serve_args,
-                ],
+                [*SERVE, "--port", str(self.port), *self.serve_args],
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -82,13 +78,18 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:  # noqa: S310
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
+            if self.answers():
+                return self
+            time.sleep(0.1)
         raise RuntimeError(f"server did not answer in {timeout}s: {self.log_path.read_text()}")
+
+    def answers(self) -> bool:
+        """Whether the server answers its health check yet."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:  # noqa: S310
+                return bool(r.status == 200)
+        except OSError:
+            return False
 
     def stop(self) -> int | None:
         """Ask the server to stop (Ctrl-C) and wait for it."""

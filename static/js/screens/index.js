@@ -1,0 +1,8 @@
+// Every screen of the unlocked app, in nav order; the first is the default route.
+// Each module's default export follows the contract in docs/offline-app.md ("Screens").
+
+import records from './records.js';
+
+export const SCREENS = [
+  records,
+];
