@@ -2,7 +2,9 @@
 // Each module's default export follows the contract in docs/offline-app.md ("Screens").
 
 import records from './records.js';
+import dashboard from './dashboard.js';
 
 export const SCREENS = [
   records,
+  dashboard,
 ];
