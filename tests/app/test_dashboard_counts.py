@@ -498,3 +498,12 @@ def test_bad_input_is_named(world):
     assert r.status_code == 422 and "place" in r.get_json()["error"]["fields"]
     r = api.get("/api/v1/dashboard/casualties_by_day/records?measure=dead")
     assert r.status_code == 422 and "measure" in r.get_json()["error"]["fields"]
+
+
+def test_openapi_describes_the_dashboard(client):
+    """The chart, CSV and drill-down endpoints are in the OpenAPI document."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "get" in spec["paths"]["/api/v1/dashboard/{chart}"]
+    assert "get" in spec["paths"]["/api/v1/dashboard/{chart}/records"]
+    params = {p["name"] for p in spec["paths"]["/api/v1/dashboard/{chart}"]["get"]["parameters"]}
+    assert {"date_from", "date_to", "place", "team_id", "verification", "format"} <= params
