@@ -98,6 +98,8 @@ class DashboardView {
     const text = this.tr(key);
     if (text !== key) return text;
     if (spec?.seriesVocab) return this.ui.codeLabel(spec.seriesVocab, column);
+    const kind = this.ui.codeLabel('kind', column);
+    if (kind !== column) return kind;
     // A column named after a record field: the field's translated label.
     for (const kind of ['casualty', 'supply_need', 'missing_person']) {
       const field = column === 'site_type' ? 'requesting_site_type' : column;
@@ -250,7 +252,7 @@ class DashboardView {
     } else if (!table.rows.length) {
       figure.append(this.h('p', { class: 'empty', text: this.tr('dash_no_figures') }));
     }
-    figure.append(tools, note, tableBox);
+    figure.append(...[tools, note, tableBox].filter(Boolean));
     return figure;
   }
 
@@ -434,6 +436,16 @@ const STRINGS = {
   dash_col_waiting_changes: { en: 'Changes waiting', ar: 'تغييرات بالانتظار' },
   dash_col_last_sync: { en: 'Last sync', ar: 'آخر مزامنة' },
   dash_col_days_since: { en: 'Days since', ar: 'أيام منذ' },
+  dash_col_device_id: { en: 'Device id', ar: 'معرّف الجهاز' },
+  dash_col_device: { en: 'Device', ar: 'الجهاز' },
+  dash_col_user: { en: 'User', ar: 'المستخدم' },
+  dash_col_team: { en: 'Team', ar: 'الفريق' },
+  dash_col_team_id: { en: 'Team id', ar: 'معرّف الفريق' },
+  dash_col_reported: { en: 'Reported', ar: 'تاريخ البلاغ' },
+  dash_col_record_id: { en: 'Record', ar: 'السجل' },
+  dash_col_kind: { en: 'Kind', ar: 'النوع' },
+  dash_col_id: { en: 'Id', ar: 'المعرّف' },
+  dash_col_name: { en: 'Name', ar: 'الاسم' },
   dash_rule_title: { en: 'How these figures are counted', ar: 'كيف تُحسب هذه الأرقام' },
   dash_rule_1: { en: 'A casualty record linked to an incident is part of that incident’s count. An incident counts as the larger of its minimum and the sum of its linked records; its range is shown as an upper bound.',
     ar: 'سجل الضحية المرتبط بحادثة جزء من عدد تلك الحادثة. تُحسب الحادثة بالأكبر من حدها الأدنى ومجموع سجلاتها المرتبطة، ويُعرض مداها حداً أعلى.' },
