@@ -152,6 +152,28 @@ def linked_sums(scope: Scope, i: Any) -> Any:
     return out
 
 
+def linked_people(scope: Scope) -> dict[tuple[str, str, str], int]:
+    """{(team, measure, incident id): people in its counting linked casualty records}.
+
+    One grouped query whose GROUP BY follows the casualty index's order (team, outcome,
+    incident), so SQLite streams it without sorting."""
+    c = records_table()
+    stmt = (
+        sa.select(c.c.team_id, c.c.outcome, c.c.incident_id, sa.func.sum(_people(c)))
+        .where(
+            c.c.kind == "casualty",
+            scope.counted(c),
+            c.c.outcome.in_((*KILLED, "injured")),
+            c.c.incident_id.is_not(None),
+        )
+        .group_by(c.c.team_id, c.c.outcome, c.c.incident_id)
+    )
+    out: dict[tuple[str, str, str], int] = defaultdict(int)
+    for team, outcome, incident_id, n in db.session.execute(stmt):
+        out[(team, _outcome_measure(outcome), incident_id)] += int(n)
+    return out
+
+
 def uncovered(i: Any, linked: Any, measure: str) -> tuple[Any, Any]:
     """(part of the incident's figure not named, its upper bound) for one measure."""
     have = linked[measure]
@@ -251,32 +273,31 @@ def figures(scope: Scope, dims: Sequence[str]) -> Figures:
     incident: dict[tuple[Any, ...], int] = defaultdict(int)
     incident_high: dict[tuple[Any, ...], int] = defaultdict(int)
     event_dims = [d for d in dims if d in EVENT_DIMS]
-
-    def incident_columns(i: Any, linked: Any) -> list[Any]:
-        return [
-            *[col for d in event_dims for col in _raw_columns(d, i, i)],
-            i.c.killed_min,
-            i.c.killed_max,
-            i.c.injured_min,
-            i.c.injured_max,
-            linked["killed"],
-            linked["injured"],
-            i.c.has_conflicts,
-        ]
-
+    have = linked_people(scope)
+    i = records_table()
     n_ev = sum(2 if d == "date" else 1 for d in event_dims)
-    # One row per counting incident (a tenth of the records at most), summed here: the
-    # linked sums are correlated subqueries that SQL would evaluate once per use.
-    for row in db.session.execute(incident_select(scope, incident_columns)):
+    stmt = sa.select(
+        *[col for d in event_dims for col in _raw_columns(d, i, i)],
+        i.c.id,
+        i.c.team_id,
+        i.c.killed_min,
+        i.c.killed_max,
+        i.c.injured_min,
+        i.c.injured_max,
+        i.c.has_conflicts,
+    ).where(i.c.kind == "incident", scope.counted(i), *scope.filtered(i))
+    # One row per counting incident (a tenth of the records at most), summed here with
+    # the linked sums read once above: no correlated subquery per incident.
+    for row in db.session.execute(stmt):
         ev = dict(zip(event_dims, _clean(event_dims, _key(event_dims, row[:n_ev])), strict=True))
         key = tuple(ev.get(d, UNKNOWN) for d in dims)
-        kmin, kmax, imin, imax, lk, li, conflicted = row[n_ev:]
+        rid, team, kmin, kmax, imin, imax, conflicted = row[n_ev:]
         in_conflict += 1 if conflicted else 0
-        for m, low, high, have in (("killed", kmin, kmax, lk), ("injured", imin, imax, li)):
+        for m, low, high in (("killed", kmin, kmax), ("injured", imin, imax)):
             low = low or 0
             high = low if high is None else high
-            have = int(have or 0)
-            rest, rest_high = max(0, low - have), max(0, high - have)
+            named_here = have.get((team, m, rid), 0)
+            rest, rest_high = max(0, low - named_here), max(0, high - named_here)
             if rest or rest_high:
                 incident[(*key, m)] += rest
                 incident_high[(*key, m)] += rest_high
