@@ -117,6 +117,7 @@ class Record(db.Model):  # type: ignore[name-defined,misc]
             "killed_max",
             "injured_min",
             "injured_max",
+            "needs_review",
         ),
     )
 

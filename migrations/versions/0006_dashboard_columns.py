@@ -37,7 +37,7 @@ def upgrade() -> None:
     op.create_index('ix_records_dash_casualty', 'records', ['team_id', 'kind', 'visible', 'outcome', 'incident_id', 'occurred_start', 'occurred_end', 'place_path', 'verification_status', 'civilian_status', 'sex', 'age_group', 'cause', 'count', 'has_conflicts'], unique=False)
     op.create_index('ix_records_dash_incident', 'records', ['id', 'kind', 'team_id', 'visible', 'verification_status', 'occurred_start', 'occurred_end', 'place_path'], unique=False)
     op.create_index('ix_records_dash_link', 'records', ['incident_id', 'team_id', 'kind', 'visible', 'verification_status', 'outcome', 'count'], unique=False)
-    op.create_index('ix_records_dash_other', 'records', ['team_id', 'kind', 'visible', 'verification_status', 'occurred_start', 'occurred_end', 'place_path', 'has_conflicts', 'created_origin', 'id', 'killed_min', 'killed_max', 'injured_min', 'injured_max'], unique=False)
+    op.create_index('ix_records_dash_other', 'records', ['team_id', 'kind', 'visible', 'verification_status', 'occurred_start', 'occurred_end', 'place_path', 'has_conflicts', 'created_origin', 'id', 'killed_min', 'killed_max', 'injured_min', 'injured_max', 'needs_review'], unique=False)
     # ### end Alembic commands ###
 
 

@@ -140,20 +140,22 @@ def sync_status(scope: Scope) -> Table:
 def waiting(scope: Scope) -> Table:
     """Per team: records with open conflicts, needing review, and parked changes."""
     r = records_table()
-    conflicts = dict(
-        db.session.execute(
-            sa.select(r.c.team_id, sa.func.count())
-            .where(r.c.team_id.in_(scope.teams), r.c.has_conflicts.is_(True))
+    # One pass over the covering index (team first): the single-column has_conflicts
+    # index would send SQLite to every conflicted row's JSON for its team.
+    counts = {
+        team: (int(c or 0), int(n or 0))
+        for team, c, n in db.session.execute(
+            sa.select(
+                r.c.team_id,
+                sa.func.sum(sa.cast(r.c.has_conflicts, sa.Integer)),
+                sa.func.sum(sa.cast(r.c.needs_review, sa.Integer)),
+            )
+            .where(r.c.team_id.in_(scope.teams))
             .group_by(r.c.team_id)
-        ).all()
-    )
-    review = dict(
-        db.session.execute(
-            sa.select(r.c.team_id, sa.func.count())
-            .where(r.c.team_id.in_(scope.teams), r.c.needs_review.is_(True))
-            .group_by(r.c.team_id)
-        ).all()
-    )
+        )
+    }
+    conflicts = {t: c for t, (c, _n) in counts.items()}
+    review = {t: n for t, (_c, n) in counts.items()}
     parked = dict(
         db.session.execute(
             sa.select(ParkedChange.team_id, sa.func.count())
