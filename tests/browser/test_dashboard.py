@@ -49,7 +49,11 @@ def _shot(page: Any, name: str, width: int, height: int) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": height})
     page.wait_for_timeout(300)  # Chart.js resizes on the next frame
-    page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}-full.png"), full_page=True)
+    # And what the screen shows once scrolled to the first chart.
+    page.eval_on_selector("figure[data-chart=casualties_by_day]", "e => e.scrollIntoView()")
+    page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"))
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def test_dashboard_with_demo_data(browser: Any, demo_hub: Any) -> None:
