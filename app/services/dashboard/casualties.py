@@ -1,15 +1,16 @@
 """Killed and injured, counted once (docs/counting.md).
 
-Two queries make every casualty figure:
+The figures come from plain grouped queries on covering indexes:
 - **named**: every counting casualty record, grouped by the asked dimensions, where a
-  linked casualty takes its incident's date, place, team and verification;
-- **incident**: every counting incident, with the sums of its linked casualties, giving
-  the part of its figure not covered by named records (`max(0, min - L)`) and its upper
-  bound (`max(0, max - L)`), counted as "unknown" in every dimension of a person.
+  linked casualty takes its incident's date, place, team and verification (casualties
+  naming no incident in one query, the others joined to their incident in another);
+- **incident**: every counting incident, with the people of its linked casualties (one
+  grouped query in the casualty index's order), giving the part of its figure not
+  covered by named records (`max(0, min - L)`) and its upper bound (`max(0, max - L)`),
+  counted as "unknown" in every dimension of a person.
 
-Both group by columns of the records cache (no JSON is read); dates and places come
-back raw (start/end, path) and are put in days, weeks or child places in Python, where
-the number of distinct values is small.
+No JSON is read; dates and places come back raw (start/end, path) and are put in days,
+weeks or child places in Python, where the number of distinct values is small.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ KILLED = ("killed", "died_of_wounds")
 MEASURES = ("killed", "injured")
 PERSON_DIMS = ("cause", "sex", "age_group", "civilian_status")
 EVENT_DIMS = ("date", "place", "team_id", "verification_status")
-DIMS = EVENT_DIMS + PERSON_DIMS
 INCIDENT_COLUMNS = (
     "id",
     "team_id",
@@ -87,18 +87,6 @@ def _event(c: Any, i: Any) -> Callable[[str], Any]:
         return sa.case((i.c.id.is_(None), c.c[name]), else_=i.c[name])
 
     return get
-
-
-def _dim_columns(dim: str, event: Callable[[str], Any], person: Any) -> list[Any]:
-    if dim == "date":
-        return [event("occurred_start"), event("occurred_end")]
-    if dim == "place":
-        return [event("place_path")]
-    if dim == "team_id":
-        return [event("team_id")]
-    if dim == "verification_status":
-        return [sa.func.coalesce(event("verification_status"), "reported")]
-    return [sa.func.coalesce(person.c[dim], UNKNOWN)]
 
 
 def _key(dims: Sequence[str], row: Sequence[Any]) -> tuple[Any, ...]:
