@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.dashboard.scope import UNKNOWN, Scope, records_table
+from app.services.dashboard.scope import UNKNOWN, Scope, conflicted, records_table
 
 KILLED = ("killed", "died_of_wounds")
 MEASURES = ("killed", "injured")
@@ -242,7 +242,7 @@ def figures(scope: Scope, dims: Sequence[str]) -> Figures:
                 *cols,
                 c.c.outcome,
                 sa.func.sum(_people(c)),
-                sa.func.sum(sa.cast(c.c.has_conflicts, sa.Integer)),
+                conflicted(c),
             )
             .select_from(source)
             .where(
@@ -279,8 +279,8 @@ def figures(scope: Scope, dims: Sequence[str]) -> Figures:
     for row in db.session.execute(stmt):
         ev = dict(zip(event_dims, _clean(event_dims, _key(event_dims, row[:n_ev])), strict=True))
         key = tuple(ev.get(d, UNKNOWN) for d in dims)
-        rid, team, kmin, kmax, imin, imax, conflicted = row[n_ev:]
-        in_conflict += 1 if conflicted else 0
+        rid, team, kmin, kmax, imin, imax, in_conflicts = row[n_ev:]
+        in_conflict += 1 if in_conflicts else 0
         for m, low, high in (("killed", kmin, kmax), ("injured", imin, imax)):
             low = low or 0
             high = low if high is None else high

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Device, Membership, ParkedChange, Peer, Team, User
-from app.services.dashboard.scope import Scope, records_table
+from app.services.dashboard.scope import Scope, conflicted, records_table
 from app.services.dashboard.table import Table
 from app.services.sync_serve import contiguous_seq
 
@@ -25,7 +23,7 @@ def records_by_team(scope: Scope) -> Table:
     """Records per team and kind (the filters apply)."""
     r = records_table()
     stmt = (
-        sa.select(r.c.team_id, r.c.kind, sa.func.count(), _conflicts(r))
+        sa.select(r.c.team_id, r.c.kind, sa.func.count(), conflicted(r))
         .where(scope.counted(r), r.c.kind != "", *scope.filtered(r))
         .group_by(r.c.team_id, r.c.kind)
     )
@@ -43,10 +41,6 @@ def records_by_team(scope: Scope) -> Table:
         counts = [cells[team].get(k, 0) for k in kinds]
         table.add([team, names.get(team, ""), *counts, sum(counts)], {"team_id": team})
     return table
-
-
-def _conflicts(r: Any) -> Any:
-    return sa.func.sum(sa.case((r.c.has_conflicts.is_(True), 1), else_=0))
 
 
 def _team_devices(scope: Scope) -> list[tuple[Device, str]]:

@@ -8,7 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.dashboard.scope import IMPRECISE, UNKNOWN, Scope, records_table, week_of
+from app.services.dashboard.scope import (
+    IMPRECISE,
+    UNKNOWN,
+    Scope,
+    conflicted,
+    records_table,
+    week_of,
+)
 from app.services.dashboard.table import Table
 from app.services.record_columns import date_bounds
 from app.vocabularies import codes
@@ -16,10 +23,6 @@ from app.vocabularies import codes
 DEAD = ("believed_dead", "confirmed_dead")
 OPEN = ("open", "partially_fulfilled")
 PRIORITIES = tuple(reversed(codes("priority")))  # critical first
-
-
-def _conflicts(r: Any) -> Any:
-    return sa.func.sum(sa.case((r.c.has_conflicts.is_(True), 1), else_=0))
 
 
 def counted_fate(fate: str | None, notified: bool) -> str:
@@ -55,7 +58,7 @@ def missing_by_type(scope: Scope) -> Table:
             r.c.occurred_end,
             sa.func.coalesce(r.c.disappearance_type, UNKNOWN),
             sa.func.count(),
-            _conflicts(r),
+            conflicted(r),
         )
         .where(r.c.kind == "missing_person", scope.counted(r), *scope.filtered(r))
         .group_by(sa.literal_column("1"), sa.literal_column("2"), sa.literal_column("3"))
@@ -84,7 +87,7 @@ def missing_fate(scope: Scope) -> Table:
             r.c.occurred_start,
             r.c.occurred_end,
             sa.func.count(),
-            _conflicts(r),
+            conflicted(r),
         )
         .where(r.c.kind == "missing_person", scope.counted(r), *scope.filtered(r))
         .group_by(*[sa.literal_column(str(k)) for k in range(1, 6)])
@@ -108,7 +111,7 @@ def _priority_pivot(scope: Scope, column: str, label: str) -> Table:
             sa.func.coalesce(r.c[column], UNKNOWN),
             sa.func.coalesce(r.c.priority, UNKNOWN),
             sa.func.count(),
-            _conflicts(r),
+            conflicted(r),
         )
         .where(*_open_needs(scope, r))
         .group_by(sa.literal_column("1"), sa.literal_column("2"))
@@ -153,7 +156,7 @@ def supply_quantities(scope: Scope) -> Table:
             sa.func.sum(sa.func.coalesce(r.c.quantity_needed, 0)),
             sa.func.sum(sa.func.coalesce(r.c.quantity_committed, 0)),
             sa.func.sum(sa.func.coalesce(r.c.quantity_delivered, 0)),
-            _conflicts(r),
+            conflicted(r),
         )
         .where(*_open_needs(scope, r))
         .group_by(sa.literal_column("1"), sa.literal_column("2"))

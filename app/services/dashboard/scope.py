@@ -124,6 +124,11 @@ def child_under(path: str | None, parent_path: str) -> str | None:
     return rest.split("/", 1)[0] if rest else NO_PLACE
 
 
+def conflicted(r: Any) -> Any:
+    """SUM over `r`'s rows of 1 for a record with open conflicts (the charts' in_conflict)."""
+    return sa.func.sum(sa.cast(r.c.has_conflicts, sa.Integer))
+
+
 def records_table() -> Any:
     """A fresh alias of the records table (the queries join it to itself)."""
     return Record.__table__.alias()
