@@ -12,6 +12,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import database, web
     from app.api import audit as audit_api
     from app.api import bundles as bundles_api
+    from app.api import dashboard as dashboard_api
     from app.api import devices as devices_api
     from app.api import errors, health, teams, users
     from app.api import exports as exports_api
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         sync_api.blp,
         exports_api.blp,
         bundles_api.blp,
+        dashboard_api.blp,
     ):
         api.register_blueprint(blueprint)
     # The OpenAPI document is public: it describes the API, it holds no data.

@@ -526,14 +526,18 @@ def _print_tls(result: Any, ca_state: str) -> None:
     click.echo(f"  SHA-256 fingerprint: {authority.fingerprint(result.ca)}")
     names = ", ".join([hub_tls.name, "localhost", *hub_tls.addresses, "127.0.0.1", "::1"])
     click.echo(f"Server certificate for {names}")
-    click.echo(f"  valid until {result.leaf.not_valid_after_utc:%Y-%m-%d}, "
-               f"SHA-256 {authority.fingerprint(result.leaf)}")
+    click.echo(
+        f"  valid until {result.leaf.not_valid_after_utc:%Y-%m-%d}, "
+        f"SHA-256 {authority.fingerprint(result.leaf)}"
+    )
     click.echo(f"TLS front configuration: {hub_tls.caddyfile_path}")
     if not hub_tls.addresses:
         click.echo("No LAN address found: add one with --address 192.168.1.10.")
     for where in hub_tls.addresses or [hub_tls.name]:
-        click.echo(f"Phones: open http://{where}/trust, install the authority, check the "
-                   "fingerprint above, then use https://" + where + "/")
+        click.echo(
+            f"Phones: open http://{where}/trust, install the authority, check the "
+            "fingerprint above, then use https://" + where + "/"
+        )
 
 
 @main.group()

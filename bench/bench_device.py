@@ -39,10 +39,40 @@ from browser.harness import (  # noqa: E402
 )
 from support.server import ServerProcess  # noqa: E402
 
-GIVEN = ["محمد", "أحمد", "علي", "حسن", "فاطمة", "زينب", "خالد", "عمر", "مريم", "نور", "إبراهيم",
-         "يوسف", "سارة", "ليلى", "عبد الرحمن", "مصطفى"]
-FAMILY = ["الحمصي", "الخالدي", "الأتاسي", "السباعي", "الدروبي", "الجندلي", "الزهراوي", "الشيخ",
-          "القاسم", "الحسيني", "العلي", "النجار", "الحداد", "الخطيب"]
+GIVEN = [
+    "محمد",
+    "أحمد",
+    "علي",
+    "حسن",
+    "فاطمة",
+    "زينب",
+    "خالد",
+    "عمر",
+    "مريم",
+    "نور",
+    "إبراهيم",
+    "يوسف",
+    "سارة",
+    "ليلى",
+    "عبد الرحمن",
+    "مصطفى",
+]
+FAMILY = [
+    "الحمصي",
+    "الخالدي",
+    "الأتاسي",
+    "السباعي",
+    "الدروبي",
+    "الجندلي",
+    "الزهراوي",
+    "الشيخ",
+    "القاسم",
+    "الحسيني",
+    "العلي",
+    "النجار",
+    "الحداد",
+    "الخطيب",
+]
 
 SEED = """async ([n, given, family]) => {
   const r = tawthiq.replica;
@@ -125,10 +155,15 @@ def main() -> int:
         user = hub.user(hub.team())
         profile = tmp / "profile"
         with sync_playwright() as p:
+
             def launch():
                 ctx = p.chromium.launch_persistent_context(
-                    str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                    locale="en-US")
+                    str(profile),
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    locale="en-US",
+                )
                 ctx.set_default_timeout(600_000)
                 return ctx
 
@@ -139,29 +174,45 @@ def main() -> int:
             phone.setup()
             ctx.set_offline(True)
             seed_ms = phone.eval(SEED, [n, GIVEN, FAMILY])
-            print(f"seed        {n} records in {seed_ms / 1000:.1f} s "
-                  f"({n / seed_ms * 1000:,.0f} records/s, each a sealed change + state + outbox)")
+            print(
+                f"seed        {n} records in {seed_ms / 1000:.1f} s "
+                f"({n / seed_ms * 1000:,.0f} records/s, each a sealed change + state + outbox)"
+            )
             pbkdf2 = min(phone.eval(PBKDF2, PASSPHRASE) for _ in range(3))
             phone.eval("() => tawthiq.replica.writeSnapshot()")
             unlocks = [phone.eval(UNLOCK, PASSPHRASE) for _ in range(3)]
             assert all(ok and size == n for ok, _, size in unlocks), unlocks
             unlock_ms = statistics.median(u[1] for u in unlocks)
-            print(f"unlock      {unlock_ms:,.0f} ms median of 3 (of which PBKDF2-SHA256 600k: "
-                  f"{pbkdf2:,.0f} ms; decrypt {n} record views + index them: "
-                  f"{unlock_ms - pbkdf2:,.0f} ms)")
-            queries = ["محمد", "الحمصي", "فاطمه الخالدي", "ابو علي", "احمد", "زينب السباعي",
-                       "mohammad", "يوسف"]
+            print(
+                f"unlock      {unlock_ms:,.0f} ms median of 3 (of which PBKDF2-SHA256 600k: "
+                f"{pbkdf2:,.0f} ms; decrypt {n} record views + index them: "
+                f"{unlock_ms - pbkdf2:,.0f} ms)"
+            )
+            queries = [
+                "محمد",
+                "الحمصي",
+                "فاطمه الخالدي",
+                "ابو علي",
+                "احمد",
+                "زينب السباعي",
+                "mohammad",
+                "يوسف",
+            ]
             runs = [phone.eval(SEARCH, queries) for _ in range(3)]
             times = [ms for run in runs for _q, _hits, ms, _list in run]
             lists = [ms for run in runs for _q, _hits, _ms, ms in run]
             hits = {q: h for q, h, _ms, _list in runs[0]}
-            print(f"search      all hits: median {statistics.median(times):.1f} ms, max "
-                  f"{max(times):.1f} ms over {len(times)} queries on {n} records; first 200 as "
-                  f"list rows: median {statistics.median(lists):.1f} ms (hits: {hits})")
+            print(
+                f"search      all hits: median {statistics.median(times):.1f} ms, max "
+                f"{max(times):.1f} ms over {len(times)} queries on {n} records; first 200 as "
+                f"list rows: median {statistics.median(lists):.1f} ms (hits: {hits})"
+            )
             raw = phone.eval(RAW, n)
-            print(f"raw         AES-GCM decrypt of {n} blobs of {raw['size']} B: "
-                  f"{raw['decrypt']:,.0f} ms; IndexedDB getAll of {n} plaintext rows: "
-                  f"{raw['getAll']:,.0f} ms")
+            print(
+                f"raw         AES-GCM decrypt of {n} blobs of {raw['size']} B: "
+                f"{raw['decrypt']:,.0f} ms; IndexedDB getAll of {n} plaintext rows: "
+                f"{raw['getAll']:,.0f} ms"
+            )
             ctx.close()
 
             ctx = launch()
@@ -177,16 +228,20 @@ def main() -> int:
             page.click("#unlock")
             page.wait_for_selector("li.record")
             listed = (time.perf_counter() - t1) * 1000
-            print(f"cold start  offline, browser restarted: unlock screen in {shell:,.0f} ms "
-                  f"(shell from the service worker); records listed {listed:,.0f} ms after "
-                  f"pressing unlock; {shell + listed:,.0f} ms in all")
+            print(
+                f"cold start  offline, browser restarted: unlock screen in {shell:,.0f} ms "
+                f"(shell from the service worker); records listed {listed:,.0f} ms after "
+                f"pressing unlock; {shell + listed:,.0f} ms in all"
+            )
             ctx.close()
     finally:
         proc.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     load = os.getloadavg()
-    print(f"machine     load average {load[0]:.1f} over {os.cpu_count()} CPUs during the run "
-          "(compare ratios within one run)")
+    print(
+        f"machine     load average {load[0]:.1f} over {os.cpu_count()} CPUs during the run "
+        "(compare ratios within one run)"
+    )
     return 0
 
 

@@ -59,6 +59,68 @@ class Record(db.Model):  # type: ignore[name-defined,misc]
         sa.Index("ix_records_team_updated", "team_id", "updated_seq"),
         # Newest first (lists, name search for common names) and exports' keyset order.
         sa.Index("ix_records_updated", "updated_seq", "id"),
+        # The dashboard's covering indexes (docs/counting.md): each chart reads one index,
+        # never the rows with their JSON state. Casualties, grouped by any dimension:
+        sa.Index(
+            "ix_records_dash_casualty",
+            "team_id",
+            "kind",
+            "visible",
+            "outcome",
+            "incident_id",
+            "occurred_start",
+            "occurred_end",
+            "place_path",
+            "verification_status",
+            "civilian_status",
+            "sex",
+            "age_group",
+            "cause",
+            "count",
+            "has_conflicts",
+        ),
+        # A casualty's incident, looked up by id (the link), and the sums of an
+        # incident's linked casualties, looked up by incident id.
+        sa.Index(
+            "ix_records_dash_incident",
+            "id",
+            "kind",
+            "team_id",
+            "visible",
+            "verification_status",
+            "occurred_start",
+            "occurred_end",
+            "place_path",
+        ),
+        sa.Index(
+            "ix_records_dash_link",
+            "incident_id",
+            "team_id",
+            "kind",
+            "visible",
+            "verification_status",
+            "outcome",
+            "count",
+        ),
+        # Every other chart: kind-specific columns after the filters.
+        sa.Index(
+            "ix_records_dash_other",
+            "team_id",
+            "kind",
+            "visible",
+            "verification_status",
+            "occurred_start",
+            "occurred_end",
+            "place_path",
+            "has_conflicts",
+            "created_origin",
+            "id",
+            "killed_min",
+            "killed_max",
+            "injured_min",
+            "injured_max",
+            "needs_review",
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
@@ -97,6 +159,24 @@ class Record(db.Model):  # type: ignore[name-defined,misc]
     verification_status: Mapped[str | None] = mapped_column(sa.String(30), nullable=True)
     sensitivity: Mapped[str] = mapped_column(sa.String(30), default="restricted")
     assigned_to: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, index=True)
+    # For the dashboard (docs/counting.md): incident ranges, need quantities, and where
+    # a record was created (the create change's origin: a device, or this hub for REST).
+    killed_min: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    killed_max: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    injured_min: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    injured_max: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    quantity_needed: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    quantity_committed: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    quantity_delivered: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    unit: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)
+    site_type: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    fate_date: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
+    # True only when the family is notified and neither the fate nor the notice is in
+    # conflict: until then a death counts as missing on the dashboard.
+    family_notified: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
+    created_origin: Mapped[str] = mapped_column(sa.String(128), default="", server_default="")
 
 
 class NameToken(db.Model):  # type: ignore[name-defined,misc]

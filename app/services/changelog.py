@@ -348,10 +348,12 @@ def store_records(
     (placeholders and known records), one place lookup, one name-token delete and insert."""
     creator: dict[str, str] = {}
     first_author: dict[str, str] = {}
+    origin: dict[str, str] = {}
     for c in fresh:
         first_author.setdefault(c.record_id, c.author)
         if c.action == "create":
             creator.setdefault(c.record_id, c.author)
+            origin.setdefault(c.record_id, c.origin_id)
     paths = place_paths(touched.values())
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -369,6 +371,7 @@ def store_records(
         if row is None or not row.state:
             values["created_at"] = now
             values["created_by"] = creator.get(rid) or first_author.get(rid, "")
+            values["created_origin"] = origin.get(rid, "")
         if row is None:
             values["id"] = rid
             inserts.append(values)
@@ -411,12 +414,13 @@ def store_record(
     row.etag = etag_of(state)
     if was_new:
         row.created_at = now
-        creators = [c.author for c in fresh if c.record_id == row.id and c.action == "create"]
+        creates = [c for c in fresh if c.record_id == row.id and c.action == "create"]
         row.created_by = (
-            creators[0]
-            if creators
+            creates[0].author
+            if creates
             else next((c.author for c in fresh if c.record_id == row.id), "")
         )
+        row.created_origin = creates[0].origin_id if creates else ""
     for key, value in record_columns(state).items():
         setattr(row, key, value)
     write_name_tokens(row.id, state)

@@ -36,6 +36,16 @@ PLAIN_COLUMNS = (
     "verification_status",
     "assigned_to",
 )
+# Whole numbers copied as they are (incident ranges, need quantities).
+RANGE_COLUMNS = (
+    "killed_min",
+    "killed_max",
+    "injured_min",
+    "injured_max",
+    "quantity_needed",
+    "quantity_committed",
+    "quantity_delivered",
+)
 NAME_FIELDS = (
     "full_name",
     "full_name_latin",
@@ -61,6 +71,10 @@ def date_bounds(partial: Any) -> tuple[str | None, str | None]:
     except ValueError:
         return None, None
     return partial, partial
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _str_or_none(value: Any, size: int) -> str | None:
@@ -92,8 +106,7 @@ def record_columns(
         values.get("occurred_date") or values.get("last_seen_date") or values.get("date_of_death")
     )
     columns["occurred_start"], columns["occurred_end"] = date_bounds(when)
-    count = values.get("count")
-    columns["count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+    columns["count"] = _int_or_none(values.get("count"))
     columns["sensitivity"] = _str_or_none(values.get("sensitivity"), 30) or "restricted"
     columns["place_path"] = None
     if columns["place_id"] and paths is not None:
@@ -102,6 +115,14 @@ def record_columns(
         columns["place_path"] = db.session.scalar(
             sa.select(Place.path).where(Place.id == columns["place_id"])
         )
+    for name in RANGE_COLUMNS:
+        columns[name] = _int_or_none(values.get(name))
+    columns["unit"] = _str_or_none(values.get("unit"), 60)
+    columns["site_type"] = _str_or_none(values.get("requesting_site_type"), 40)
+    columns["fate_date"] = _str_or_none(values.get("fate_status_date"), 10)
+    columns["family_notified"] = values.get("family_notified") is True and not (
+        {"family_notified", "fate_status"} & set(state.conflicts)
+    )
     columns["deleted"] = state.deleted
     columns["visible"] = state.visible and state.merged_into is None
     columns["has_conflicts"] = bool(state.conflicts) or state.delete_conflict

@@ -229,9 +229,7 @@ def _make_ca(directory: Path, name: str) -> x509.Certificate:
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Tawthiq field hub"),
             # A random suffix: two hubs with the same name are still two authorities.
-            x509.NameAttribute(
-                NameOID.COMMON_NAME, f"Tawthiq hub {name} CA {os.urandom(4).hex()}"
-            ),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"Tawthiq hub {name} CA {os.urandom(4).hex()}"),
         ]
     )
     now = _now()

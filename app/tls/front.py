@@ -72,8 +72,10 @@ def serve_with_front(
         clear_untrusted_proxy_headers=True,
     )
     bound_port = int(server.effective_port)  # type: ignore[union-attr]
-    front.upstream = f"127.0.0.1:{bound_port}" if host in ("127.0.0.1", "localhost") else (
-        f"[{host}]:{bound_port}" if ":" in host else f"{host}:{bound_port}"
+    front.upstream = (
+        f"127.0.0.1:{bound_port}"
+        if host in ("127.0.0.1", "localhost")
+        else (f"[{host}]:{bound_port}" if ":" in host else f"{host}:{bound_port}")
     )
     caddy.write_caddyfile(hub, front)
     log_path = hub.directory / "caddy.log"

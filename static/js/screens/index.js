@@ -5,6 +5,7 @@ import records from './records.js';
 import record from './record.js';
 import conflicts from './conflicts.js';
 import review from './review.js';
+import dashboard from './dashboard.js';
 import admin from './admin.js';
 import exports from './exports.js';
 import storage from './storage.js';
@@ -14,6 +15,7 @@ export const SCREENS = [
   record,
   conflicts,
   review,
+  dashboard,
   admin,
   exports,
   storage,
