@@ -90,6 +90,14 @@ class DashboardView {
     if (value === 'none' && column === 'place_id') return this.tr('dash_no_place');
     const vocab = COLUMN_VOCAB[column];
     if (vocab && typeof value === 'string') return this.ui.codeLabel(vocab, value);
+    // Times (last sync, when a need was reported) in the reader's locale, not raw ISO.
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
+      const at = new Date(value);
+      if (!Number.isNaN(at.getTime())) {
+        return at.toLocaleString(this.ui.lang === 'ar' ? 'ar' : 'en-GB',
+          { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
+      }
+    }
     return value === null || value === undefined ? '' : String(value);
   }
 
