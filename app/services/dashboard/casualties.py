@@ -4,13 +4,15 @@ The figures come from plain grouped queries on covering indexes:
 - **named**: every counting casualty record, grouped by the asked dimensions, where a
   linked casualty takes its incident's date, place, team and verification (casualties
   naming no incident in one query, the others joined to their incident in another);
-- **incident**: every counting incident, with the people of its linked casualties (one
-  grouped query in the casualty index's order), giving the part of its figure not
+- **incident**: every counting incident joined once to the people of its linked
+  casualties (a subquery grouped per incident), giving the part of its figure not
   covered by named records (`max(0, min - L)`) and its upper bound (`max(0, max - L)`),
-  counted as "unknown" in every dimension of a person.
+  counted as "unknown" in every dimension of a person; summed in SQL per group of the
+  incident's event columns, so Python gets a few hundred rows, not one per incident.
 
 No JSON is read; dates and places come back raw (start/end, path) and are put in days,
-weeks or child places in Python, where the number of distinct values is small.
+weeks or child places in Python, where the number of distinct values is small. Killed
+and died of wounds are folded into one measure in SQL (fewer rows to Python).
 """
 
 from __future__ import annotations
@@ -140,26 +142,27 @@ def linked_sums(scope: Scope, i: Any) -> Any:
     return out
 
 
-def linked_people(scope: Scope) -> dict[tuple[str, str, str], int]:
-    """{(team, measure, incident id): people in its counting linked casualty records}.
-
-    One grouped query whose GROUP BY follows the casualty index's order (team, outcome,
-    incident), so SQLite streams it without sorting."""
+def linked_totals(scope: Scope) -> Any:
+    """Subquery: per (team, incident id), people in its counting linked casualty records,
+    killed (`killed`) and injured (`injured`): one grouped pass over the casualties."""
     c = records_table()
-    stmt = (
-        sa.select(c.c.team_id, c.c.outcome, c.c.incident_id, sa.func.sum(_people(c)))
+    people = _people(c)
+    return (
+        sa.select(
+            c.c.team_id,
+            c.c.incident_id,
+            sa.func.sum(sa.case((c.c.outcome.in_(KILLED), people), else_=0)).label("killed"),
+            sa.func.sum(sa.case((c.c.outcome == "injured", people), else_=0)).label("injured"),
+        )
         .where(
             c.c.kind == "casualty",
             scope.counted(c),
             c.c.outcome.in_((*KILLED, "injured")),
             c.c.incident_id.is_not(None),
         )
-        .group_by(c.c.team_id, c.c.outcome, c.c.incident_id)
+        .group_by(c.c.team_id, c.c.incident_id)
+        .subquery("linked")
     )
-    out: dict[tuple[str, str, str], int] = defaultdict(int)
-    for team, outcome, incident_id, n in db.session.execute(stmt):
-        out[(team, _outcome_measure(outcome), incident_id)] += int(n)
-    return out
 
 
 def uncovered(i: Any, linked: Any, measure: str) -> tuple[Any, Any]:
@@ -212,10 +215,6 @@ def _clean(dims: Sequence[str], key: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-def _outcome_measure(outcome: str) -> str:
-    return "killed" if outcome in KILLED else "injured"
-
-
 def figures(scope: Scope, dims: Sequence[str]) -> Figures:
     """Killed and injured per group of `dims` (+ the measure, last in each key).
 
@@ -240,7 +239,7 @@ def figures(scope: Scope, dims: Sequence[str]) -> Figures:
         stmt = (
             sa.select(
                 *cols,
-                c.c.outcome,
+                _measure(c),  # killed or injured: grouped in SQL, not per outcome
                 sa.func.sum(_people(c)),
                 conflicted(c),
             )
@@ -255,38 +254,45 @@ def figures(scope: Scope, dims: Sequence[str]) -> Figures:
         )
         for row in db.session.execute(stmt.group_by(*group)):
             key = _clean(dims, _key(dims, row[:n_cols]))
-            named[(*key, _outcome_measure(row[n_cols]))] += int(row[n_cols + 1])
+            named[(*key, row[n_cols])] += int(row[n_cols + 1])
             in_conflict += int(row[n_cols + 2] or 0)
 
     incident: dict[tuple[Any, ...], int] = defaultdict(int)
     incident_high: dict[tuple[Any, ...], int] = defaultdict(int)
     event_dims = [d for d in dims if d in EVENT_DIMS]
-    have = linked_people(scope)
     i = records_table()
-    n_ev = sum(2 if d == "date" else 1 for d in event_dims)
-    stmt = sa.select(
-        *[col for d in event_dims for col in _raw_columns(d, i, i)],
-        i.c.id,
-        i.c.team_id,
-        i.c.killed_min,
-        i.c.killed_max,
-        i.c.injured_min,
-        i.c.injured_max,
-        i.c.has_conflicts,
-    ).where(i.c.kind == "incident", scope.counted(i), *scope.filtered(i))
-    # One row per counting incident (a tenth of the records at most), summed here with
-    # the linked sums read once above: no correlated subquery per incident.
+    linked = linked_totals(scope)
+    have = {m: sa.func.coalesce(linked.c[m], 0) for m in MEASURES}
+    # COALESCE(x, NULL) is x, but an expression: grouped by a bare date or place column,
+    # SQLite would walk that column's index (`ix_records_team_kind_occurred`,
+    # `ix_records_place_path`: not covering) for its order and read every incident's
+    # row; grouped by expressions it reads the covering `ix_records_dash_other`.
+    ev_cols = [
+        sa.func.coalesce(col, sa.null()) for d in event_dims for col in _raw_columns(d, i, i)
+    ]
+    n_ev = len(ev_cols)
+    parts = [sa.func.sum(part) for m in MEASURES for part in uncovered(i, have, m)]
+    # The incident part grouped in SQL (one row per group of event columns, not one per
+    # incident): each counting incident joined once to its linked sums.
+    stmt = (
+        sa.select(*ev_cols, *parts, conflicted(i))
+        .select_from(
+            i.outerjoin(
+                linked, sa.and_(linked.c.incident_id == i.c.id, linked.c.team_id == i.c.team_id)
+            )
+        )
+        .where(i.c.kind == "incident", scope.counted(i), *scope.filtered(i))
+    )
+    if ev_cols:
+        stmt = stmt.group_by(*[sa.literal_column(str(k + 1)) for k in range(n_ev)])
     for row in db.session.execute(stmt):
         ev = dict(zip(event_dims, _clean(event_dims, _key(event_dims, row[:n_ev])), strict=True))
         key = tuple(ev.get(d, UNKNOWN) for d in dims)
-        rid, team, kmin, kmax, imin, imax, in_conflicts = row[n_ev:]
-        in_conflict += 1 if in_conflicts else 0
-        for m, low, high in (("killed", kmin, kmax), ("injured", imin, imax)):
-            low = low or 0
-            high = low if high is None else high
-            named_here = have.get((team, m, rid), 0)
-            rest, rest_high = max(0, low - named_here), max(0, high - named_here)
-            if rest or rest_high:
-                incident[(*key, m)] += rest
-                incident_high[(*key, m)] += rest_high
+        k_low, k_high, i_low, i_high, in_conflicts = row[n_ev:]
+        in_conflict += int(in_conflicts or 0)
+        for m, low, high in (("killed", k_low, k_high), ("injured", i_low, i_high)):
+            # Only groups with something not yet named, as one row per incident did.
+            if low or high:
+                incident[(*key, m)] += int(low or 0)
+                incident_high[(*key, m)] += int(high or 0)
     return Figures(dict(named), dict(incident), dict(incident_high), in_conflict)
