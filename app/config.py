@@ -63,6 +63,17 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _count(name: str, text: str) -> int:
+    """A whole number >= 0 from the environment, or a start-up error naming the variable."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0 (0 = never), not {text!r}")
+    return value
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the settings: defaults, then the environment, then explicit overrides."""
     overrides = dict(overrides or {})
@@ -80,6 +91,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if os.environ.get("TAWTHIQ_STATIC_DIR"):
         # Serve the app shell from another folder (a staged release; the update test).
         config["STATIC_DIR"] = Path(os.environ["TAWTHIQ_STATIC_DIR"]).resolve()
+    # Wrong passphrases before a device wipes itself: sent to devices in every handshake.
+    wipe_after = os.environ.get("TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS")
+    if wipe_after:
+        config["WIPE_AFTER_FAILED_UNLOCKS"] = _count(
+            "TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS", wipe_after)
     if os.environ.get("TAWTHIQ_SECURE_COOKIES") == "1":
         config["SESSION_COOKIE_SECURE"] = True
     if "SECRET_KEY" not in overrides:

@@ -51,12 +51,34 @@ export class Vault {
     return transact(this.db, ['kv'], 'readwrite', (s) => { s.kv.put(value, key); });
   }
 
+  /**
+   * Read-modify-write one setting in a single transaction, so two writers (a sync
+   * handshake storing the hub's policy while the lock times change, or two unlock
+   * attempts counting) cannot both read the old value and lose one update.
+   */
+  async update(key, change) {
+    return transact(this.db, ['kv'], 'readwrite', (s, tx) => new Promise((resolve, reject) => {
+      const read = s.kv.get(key);
+      read.onsuccess = () => {
+        try {
+          const value = change(read.result);
+          s.kv.put(value, key);
+          resolve(value);
+        } catch (exc) {
+          reject(exc);
+          tx.abort(); // nothing half-written
+        }
+      };
+      read.onerror = () => reject(read.error);
+    }));
+  }
+
   async policy() {
     return { ...DEFAULT_POLICY, ...((await this.get('policy')) || {}) };
   }
 
   async setPolicy(changes) {
-    await this.put('policy', { ...((await this.get('policy')) || {}), ...changes });
+    await this.update('policy', (policy) => ({ ...(policy || {}), ...changes }));
   }
 
   async isSetUp() {
@@ -83,8 +105,7 @@ export class Vault {
   async unlock(passphrase) {
     const vault = await this.get('vault');
     if (!vault) throw new Error('this device has no passphrase yet');
-    const failures = ((await this.get('unlock_failures')) || 0) + 1;
-    await this.put('unlock_failures', failures);
+    const failures = await this.update('unlock_failures', (n) => (n || 0) + 1);
     try {
       this.key = await openVault(vault, passphrase);
     } catch (exc) {

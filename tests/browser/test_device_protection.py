@@ -4,10 +4,13 @@ pending changes, wrong passphrases wipe by policy, and the app locks by itself."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from browser.harness import CHROMIUM, CHROMIUM_ARGS, PASSPHRASE, Device, Hub, shot
+from support.server import ServerProcess
 
 # Reads every IndexedDB store, Cache Storage entry and web storage item *raw* (not
 # through the app), with bytes as Latin-1 text so UTF-8 plaintext would show through.
@@ -135,10 +138,24 @@ def test_logout_keeps_pending_changes(devices: Any, live: Hub) -> None:
     assert live.records(user)[rid]["values"]["full_name"] == "نور"
 
 
-def test_wrong_passphrases_wipe_by_policy(devices: Any, live: Hub) -> None:
-    phone = devices(live.user(live.team()))
+@pytest.fixture
+def strict_hub(tmp_path: Path) -> Iterator[Hub]:
+    """A private hub whose deployment wipes a device after 3 wrong passphrases."""
+    proc = ServerProcess(tmp_path / "strict-hub", TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS="3")
+    hub = Hub(proc)
+    yield hub
+    proc.stop()
+
+
+def test_wrong_passphrases_wipe_by_policy(devices: Any, strict_hub: Hub) -> None:
+    """The hub's threshold reaches the device in a sync handshake (the only way a real
+    device gets one); that many wrong passphrases in a row wipe it, a right one resets."""
+    phone = devices(strict_hub.user(strict_hub.team()), strict_hub)
     phone.setup()
-    phone.eval("() => tawthiq.vault.setPolicy({wipe_after_failed_unlocks: 3})")
+    # Every handshake of this hub says 3, so a late one cannot undo it (a value poked into
+    # the device by hand was overwritten by the shared hub's 10 under load).
+    phone.page.wait_for_function(
+        "async () => (await tawthiq.vault.policy()).wipe_after_failed_unlocks === 3")
     phone.page.click("#lock")
     for _ in range(2):
         assert phone.eval("(p) => tawthiq.unlock(p)", "wrong horse")["ok"] is False
@@ -150,6 +167,36 @@ def test_wrong_passphrases_wipe_by_policy(devices: Any, live: Hub) -> None:
     third = phone.eval("(p) => tawthiq.unlock(p)", "wrong horse")
     assert third == {"ok": False, "failures": 3, "wiped": True}
     assert phone.eval("async () => (await indexedDB.databases()).length") == 0
+
+
+def test_settings_written_at_once_lose_nothing(devices: Any, live: Hub) -> None:
+    """A handshake storing the hub's threshold while the lock times change keeps both, and
+    wrong passphrases tried at the same time each count (private database, no sync)."""
+    phone = devices(live.user(live.team()))
+    phone.open()
+    out = phone.eval("""async () => {
+      const { Vault } = await import('/static/js/vault.js');
+      const { deleteDb } = await import('/static/js/db.js');
+      const name = 'tawthiq-settings-test';
+      await deleteDb(name);
+      const vault = await Vault.open({ name });
+      await vault.create('a passphrase for tests');
+      await Promise.all([vault.setPolicy({ wipe_after_failed_unlocks: 3 }),
+                         vault.setPolicy({ lock_idle_ms: 1000 }),
+                         vault.setPolicy({ lock_hidden_ms: 2000 })]);
+      const policy = await vault.policy();
+      vault.lock();
+      const tries = await Promise.all([1, 2, 3].map(() => vault.unlock('wrong horse')));
+      const out = { policy, failures: tries.map((t) => t.failures).sort(),
+                    wipe: tries.map((t) => t.wipe).sort(),
+                    stored: await vault.get('unlock_failures') };
+      vault.close();
+      await deleteDb(name);
+      return out;
+    }""")
+    assert out == {
+        "policy": {"wipe_after_failed_unlocks": 3, "lock_idle_ms": 1000, "lock_hidden_ms": 2000},
+        "failures": [1, 2, 3], "wipe": [False, False, True], "stored": 3}
 
 
 def test_locks_when_idle_and_when_hidden(devices: Any, live: Hub) -> None:
