@@ -187,8 +187,16 @@ def setup(ctx: click.Context) -> None:
     from app.services import accounts
 
     app = _app(ctx)
-    migrate.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    before = migrate.current_revision(url)
+    migrate.upgrade(url)
     with app.app_context():
+        if migrate.needs_records_rebuild(url, before):
+            from app.services.rebuild import rebuild_records
+
+            # New typed columns of the records cache are filled from the change log, so an
+            # upgraded hub's dashboard counts its old records too.
+            click.echo(f"Records cache rebuilt after the upgrade: {rebuild_records()} records.")
         created = accounts.ensure_first_admin()
         from app.services.sync_push import reexamine_parked
 

@@ -1,8 +1,9 @@
 """dashboard columns: incident ranges, need quantities, fate date, creating origin;
 the dashboard's covering indexes
 
-Existing rows get the new columns filled by `tawthiq db rebuild-records` (the cache is
-rebuilt from the change log); until then their dashboard figures lack these values.
+Existing rows get the new columns filled by `tawthiq setup`, which rebuilds the cache from
+the change log after this migration (app/migrate.py REBUILD_RECORDS_AFTER); a bare
+`tawthiq db upgrade` leaves them empty until `tawthiq db rebuild-records`.
 
 Revision ID: 0007_dashboard
 Revises: 0006rs
