@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -254,3 +255,27 @@ class Device:
     def close(self) -> None:
         assert not self.errors, self.errors
         self.context.close()
+
+
+def wait_until(page: Any, script: str, arg: Any = None, timeout_ms: int = 20_000) -> Any:
+    """Evaluate `script` in `page` until it returns something truthy, and return that.
+
+    For async checks: Playwright's `wait_for_function` does not await a promise the
+    predicate returns; it counts the promise itself as truthy and returns at once.
+    A page that navigates meanwhile (a reload into a new version) is simply asked again.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = page.evaluate(script, arg)
+        except PlaywrightError as exc:  # the page was navigating: ask again
+            last = exc
+        else:
+            if value:
+                return value
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {timeout_ms} ms: {script} ({last})")
+

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import requests
-from browser.harness import ARTIFACTS, Device, Hub, login_changing_password
+from browser.harness import ARTIFACTS, Device, Hub, login_changing_password, wait_until
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 SIZES = {"phone": (360, 740), "laptop": (1280, 800)}
@@ -250,7 +250,7 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
 
     rid = reporter.eval("() => tawthiq.createRecord('incident', {event_type: 'arrests'})")
     reporter.sync()
-    reporter.page.wait_for_function("() => tawthiq.status().then((s) => s.revoked)")
+    wait_until(reporter.page, "() => tawthiq.status().then((s) => s.revoked)")
     assert reporter.eval("() => tawthiq.replica.outboxSize") == 1  # kept, not lost
     assert rid not in live.records(reporter.user)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser.harness import CHROMIUM, CHROMIUM_ARGS, PASSPHRASE, Device, Hub, shot
+from browser.harness import CHROMIUM, CHROMIUM_ARGS, PASSPHRASE, Device, Hub, shot, wait_until
 from support.server import ServerProcess
 
 # Reads every IndexedDB store, Cache Storage entry and web storage item *raw* (not
@@ -154,8 +154,8 @@ def test_wrong_passphrases_wipe_by_policy(devices: Any, strict_hub: Hub) -> None
     phone.setup()
     # Every handshake of this hub says 3, so a late one cannot undo it (a value poked into
     # the device by hand was overwritten by the shared hub's 10 under load).
-    phone.page.wait_for_function(
-        "async () => (await tawthiq.vault.policy()).wipe_after_failed_unlocks === 3")
+    wait_until(phone.page,
+               "async () => (await tawthiq.vault.policy()).wipe_after_failed_unlocks === 3")
     phone.page.click("#lock")
     for _ in range(2):
         assert phone.eval("(p) => tawthiq.unlock(p)", "wrong horse")["ok"] is False

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from browser.harness import ARTIFACTS, Hub, login
+from browser.harness import ARTIFACTS, Hub, login, wait_until
 
 from app.exports.csv_safe import unescape_cell
 
@@ -106,7 +106,7 @@ def test_download_issue_and_revoke_from_the_exports_screen(devices: Any, live: H
     token = page.wait_for_selector("#token-value").input_value()
     assert token.startswith("tpt_")
     page.click("#token-copy")
-    page.wait_for_function("(t) => navigator.clipboard.readText().then((x) => x === t)", arg=token)
+    wait_until(page, "(t) => navigator.clipboard.readText().then((x) => x === t)", token)
     row = page.wait_for_selector("#token-list li[data-state=active]")
     assert "UNHCR protection desk" in row.inner_text()
     pulled = _pull(live, token)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser.harness import ARTIFACTS, PASSWORD, Device, Hub, login, shot
+from browser.harness import ARTIFACTS, PASSWORD, Device, Hub, login, shot, wait_until
 from support.server import ServerProcess
 
 from app.web import STATIC_DIR
@@ -167,9 +167,7 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
     new_version = phone.eval(SW_VERSION)
     assert new_version and new_version != old_version
     # The upgrade made the other tab let go and reload into the new version (not "wiped").
-    other.wait_for_function(
-        f"async () => (await ({SW_VERSION})()) === {new_version!r}", timeout=20_000
-    )
+    wait_until(other, f"async () => (await ({SW_VERSION})()) === {new_version!r}")
     other.wait_for_selector("#unlock-form")
     assert other.query_selector("#notice") is None
     other.close()
@@ -202,9 +200,8 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
     p.wait_for_selector("#unlock-form")
     (shell / "app.css").write_text((shell / "app.css").read_text() + "\n/* next release */\n")
     phone.eval("async () => (await navigator.serviceWorker.getRegistration()).update()")
-    p.wait_for_function(
-        f"async () => {{ const v = await ({SW_VERSION})(); return v && v !== {new_version!r}; }}",
-        timeout=20_000,
+    wait_until(
+        p, f"async () => {{ const v = await ({SW_VERSION})(); return v && v !== {new_version!r}; }}"
     )
     p.wait_for_selector("#unlock-form")
     assert not p.is_visible("#update-now")

@@ -8,7 +8,7 @@ import struct
 from typing import Any
 
 import requests
-from browser.harness import Hub, shot
+from browser.harness import Hub, shot, wait_until
 
 from app.web import STATIC_DIR as STATIC
 from app.web import shell_manifest
@@ -60,8 +60,8 @@ def test_precache_update_and_rtl(devices: Any, live: Hub) -> None:
             [f"tawthiq-shell-{current['version']}", f"tawthiq-shell-{newer}"])
         with page.expect_navigation():
             page.click("#update button")
-        page.wait_for_function(
-            "(name) => caches.keys().then((k) => k.join() === name)", arg=f"tawthiq-shell-{newer}")
+        wait_until(page, "(name) => caches.keys().then((k) => k.join() === name)",
+                   f"tawthiq-shell-{newer}")
     finally:
         extra.unlink(missing_ok=True)
     phone.unlock()

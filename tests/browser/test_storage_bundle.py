@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from browser.harness import ARTIFACTS, Hub, shot
+from browser.harness import ARTIFACTS, Hub, shot, wait_until
 
 
 def _screens() -> str:
@@ -30,7 +30,7 @@ def test_bundle_saved_in_browser_imports_once(devices: Any, live: Hub, tmp_path:
     phone.setup()
     p = phone.page
     # The first sync keeps the hub's public key sealed on the device.
-    p.wait_for_function("async () => Boolean(await tawthiq.hubKey())")
+    wait_until(p, "async () => Boolean(await tawthiq.hubKey())")
 
     phone.context.set_offline(True)
     ids = phone.eval(
