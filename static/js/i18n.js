@@ -70,6 +70,20 @@ export function addStrings(strings) {
   }
 }
 
+/**
+ * A moment (Date, epoch ms or ISO text) in the user's language: medium date and time;
+ * `seconds` where close events must be told apart, `utc` for server-computed times. Empty
+ * for nothing; text that is not a date comes back as it was.
+ */
+export function formatTime(lang, at, { seconds = false, utc = false } = {}) {
+  if (at === null || at === undefined || at === '') return '';
+  const d = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(d.getTime())) return typeof at === 'string' ? at : '';
+  const text = d.toLocaleString(lang === 'ar' ? 'ar' : 'en-GB', { dateStyle: 'medium',
+    timeStyle: seconds ? 'medium' : 'short', ...(utc ? { timeZone: 'UTC' } : {}) });
+  return utc ? `${text} UTC` : text;
+}
+
 export function t(lang, key, params = {}) {
   const entry = STRINGS[key];
   let text = entry ? (entry[lang] || entry.en) : key;

@@ -13,6 +13,7 @@
 //    code opens IndexedDB at its version and runs the upgrade steps in order (db.js),
 //    which only add to the data: outbox, keys and checkpoints stay as they were.
 
+import { h } from './dom.js';
 import { Engine } from './engine.js';
 import { Ui } from './ui.js';
 import { addStrings, t } from './i18n.js';
@@ -90,16 +91,10 @@ async function offerOnce(reg) {
   const el = bar();
   // Already offered with the same count: leave the bar (and the focus on it) alone.
   if (!el.hidden && el.dataset.pending === String(work.pending)) return;
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.id = 'update-now';
-  button.textContent = t(ui.lang, 'update_now');
-  button.addEventListener('click', () => applyUpdate(reg));
-  const later = document.createElement('button');
-  later.type = 'button';
-  later.className = 'link';
-  later.textContent = t(ui.lang, 'update_later');
-  later.addEventListener('click', () => { el.hidden = true; });
+  const button = h('button', { type: 'button', id: 'update-now', text: t(ui.lang, 'update_now'),
+    onclick: () => applyUpdate(reg) });
+  const later = h('button', { type: 'button', class: 'link', text: t(ui.lang, 'update_later'),
+    onclick: () => { el.hidden = true; } });
   const parts = [t(ui.lang, 'update_ready')];
   if (work.pending) parts.push(' ', t(ui.lang, 'update_keeps', { n: work.pending }));
   el.replaceChildren(...parts, ' ', button, ' ', later);

@@ -4,6 +4,7 @@
 // conflicting candidates. Not a screen itself (it is not listed in screens/index.js).
 
 import { h } from '../dom.js';
+import { formatTime as formatMoment } from '../i18n.js';
 import { parseHlc } from '../sync/hlc.js';
 
 export const PERSON_KINDS = ['casualty', 'missing_person'];
@@ -108,8 +109,7 @@ export function shortId(id) {
 /** A date-time in the user's language (numbers and month names localised). */
 export function formatTime(ui, ms, { seconds = false } = {}) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
-  const locale = ui.lang === 'ar' ? 'ar' : 'en-GB';
-  return new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' });
+  return formatMoment(ui.lang, ms, { seconds });
 }
 
 /** The wall time of a hybrid logical clock (to the second: candidates are often close). */

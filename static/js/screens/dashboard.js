@@ -4,6 +4,8 @@
 // figures fetched (sealed in the vault) with the time they were computed.
 // The counting rule is docs/counting.md; the short form below is shown on the page.
 
+import { formatTime } from '../i18n.js';
+
 const VAULT_KEY = 'dashboard:last';
 const CHART_JS = '../../vendor/chartjs/chart.umd.min.js';
 const COLOURS = ['#b3261e', '#1f5fa8', '#7a7a7a', '#d9a400', '#2e7d32', '#6a1b9a', '#00838f',
@@ -92,11 +94,7 @@ class DashboardView {
     if (vocab && typeof value === 'string') return this.ui.codeLabel(vocab, value);
     // Times (last sync, when a need was reported) in the reader's locale, not raw ISO.
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
-      const at = new Date(value);
-      if (!Number.isNaN(at.getTime())) {
-        return at.toLocaleString(this.ui.lang === 'ar' ? 'ar' : 'en-GB',
-          { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
-      }
+      return formatTime(this.ui.lang, value, { utc: true });
     }
     return value === null || value === undefined ? '' : String(value);
   }
@@ -204,8 +202,7 @@ class DashboardView {
       Object.assign(this.filters, last.filters || {});
     }
     const any = Object.values(this.data)[0];
-    const at = any ? new Date(any.computed_at) : null;
-    const when = at ? at.toLocaleString(this.ui.lang === 'ar' ? 'ar' : 'en-GB', { timeZone: 'UTC' }) + ' UTC' : '';
+    const when = formatTime(this.ui.lang, any?.computed_at, { utc: true });
     this.stamp.textContent = this.tr(this.offline ? 'dash_offline_at' : 'dash_computed_at', { when });
     this.stamp.dataset.offline = String(this.offline);
     await this.draw();

@@ -6,6 +6,8 @@
 // this page's memory). The rules the server enforces (a profile's formats and kinds, a
 // recipient outside internal) are mirrored here only so the link is never a dead end.
 
+import { formatTime } from '../i18n.js';
+
 const KINDS = ['casualty', 'incident', 'missing_person', 'supply_need'];
 const RECORD_FORMATS = ['csv_bom', 'csv', 'hxl', 'json', 'jsonl', 'hxl_json'];
 const FORMATS_OF = {
@@ -93,10 +95,7 @@ function coordinated(ui) {
 }
 
 function dateText(ui, iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(ui.lang === 'ar' ? 'ar' : 'en-GB',
-    { dateStyle: 'medium', timeStyle: 'short' });
+  return formatTime(ui.lang, iso);
 }
 
 function verificationCodes(ui) {

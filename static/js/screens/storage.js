@@ -3,6 +3,7 @@
 // for days or space runs low, and "Save unsynced changes to a file": a bundle signed by
 // the device and encrypted to the hub's key, for a courier when no network gets through.
 
+import { formatTime } from '../i18n.js';
 import { daysSince, formatBytes, requestPersistence, shellVersion, storageHealth, waitingTooLong }
   from '../storage-health.js';
 
@@ -21,7 +22,7 @@ function fill(ui, key, values) {
 }
 
 function when(ui, at) {
-  return new Date(at).toLocaleString(ui.lang === 'ar' ? 'ar' : 'en', { dateStyle: 'medium', timeStyle: 'short' });
+  return formatTime(ui.lang, at);
 }
 
 async function render(ui) {
