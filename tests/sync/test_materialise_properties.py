@@ -231,3 +231,26 @@ def test_delete_against_concurrent_edit_is_flagged(histories: Any, data: st.Data
                 seen = any(r.action == "resolve" and {d, e.op_id} <= anc[r.op_id] for r in history)
                 if concurrent and not seen:
                     assert state.delete_conflict and state.visible
+
+
+def _whole_form(state: RecordState) -> dict[str, Any]:
+    """The cache form written before candidates were packed: every candidate whole."""
+    d = state.to_dict()
+    d.pop("by_op")
+    d["writes"] = {k: [c.to_dict() for c in v] for k, v in sorted(state.writes.items())}
+    d["elements"] = {
+        f: {eid: [c.to_dict() for c in v] for eid, v in sorted(per.items())}
+        for f, per in sorted(state.elements.items())
+    }
+    return d
+
+
+@given(st.data())
+def test_cache_written_whole_still_reads(histories: Any, data: st.DataObject) -> None:
+    """A hub's cached states from before the packed form read back equal, and the packed
+    form never is larger."""
+    states = fold(data.draw(histories))
+    for s in states.values():
+        whole = json.loads(json.dumps(_whole_form(s)))
+        assert RecordState.from_dict(whole) == s
+        assert len(json.dumps(s.to_dict())) <= len(json.dumps(whole)) + len('"by_op": {}, ')
