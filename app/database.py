@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -19,6 +20,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # The background checkpointer below keeps the WAL short; this is only the backstop
+    # for when it falls behind (a long export reading an old snapshot).
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cursor.close()
 
 
@@ -71,6 +75,9 @@ def _sqlite_begin(conn: sa.engine.Connection) -> None:
     if not writer:
         conn.exec_driver_sql("BEGIN")
         return
+    path = _file_of(conn)
+    if path:
+        conn.info[_WROTE] = path  # checkpoint once this write transaction has ended
     if _HELD not in conn.info:  # this connection does not hold the turn already
         queue = write_queue(conn.engine.url.render_as_string(hide_password=True))
         if queue.acquire(WRITE_QUEUE_TIMEOUT):
@@ -88,10 +95,89 @@ def _release(info: dict[Any, Any]) -> None:
         queue.release()
 
 
+# SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold: the
+# writer then copies the WAL into the database file and waits for fsync while it holds
+# the write turn, and a 500-change push writes several thousand pages, so nearly every
+# push paid for one. Instead a thread per database file runs PASSIVE checkpoints after
+# write commits, on its own connection, without the write lock and outside the GIL
+# (SQLite's C code), so the copy overlaps the next request on the other core.
+BACKSTOP_PAGES = 16384
+CHECKPOINT_IDLE_EXIT = 30.0
+
+
+class Checkpointer:
+    """Runs `PRAGMA wal_checkpoint(PASSIVE)` on one SQLite file when poked after a write.
+
+    Its thread starts on the first poke and ends after `CHECKPOINT_IDLE_EXIT` seconds
+    without one, so short-lived apps (tests, CLI commands) leave no thread behind for long.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._wake = threading.Event()
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def poke(self) -> None:
+        """Ask for a checkpoint soon (a write transaction has just committed)."""
+        self._wake.set()
+        with self._guard:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="tawthiq-wal-checkpoint", daemon=True
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            if not self._wake.wait(CHECKPOINT_IDLE_EXIT):
+                with self._guard:
+                    if not self._wake.is_set():
+                        self._thread = None
+                        return
+            self._wake.clear()
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """One PASSIVE checkpoint: copies what no reader still needs, never waits."""
+        try:
+            con = sqlite3.connect(self.path, timeout=0)
+        except sqlite3.Error:
+            return
+        try:
+            con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.runs += 1
+        except sqlite3.Error:
+            pass  # busy or gone: the next poke (or the backstop) does it
+        finally:
+            con.close()
+
+
+_checkpointers: dict[str, Checkpointer] = {}
+
+
+def checkpointer(path: str) -> Checkpointer:
+    """The checkpointer of one SQLite database file in this process."""
+    with _queues_guard:
+        return _checkpointers.setdefault(path, Checkpointer(path))
+
+
+_WROTE = "tawthiq_checkpoint_after"
+
+
+def _file_of(conn: sa.engine.Connection) -> str | None:
+    path = conn.engine.url.database
+    return path if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
     # The write transaction has ended (committed or rolled back) when its connection goes
-    # back to the pool: the next writer may start.
+    # back to the pool: the next writer may start, and its pages may be checkpointed.
     _release(record.info)
+    path = record.info.pop(_WROTE, None)
+    if path:
+        checkpointer(path).poke()
 
 
 def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any = None) -> None:
