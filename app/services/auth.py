@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass
@@ -35,10 +37,16 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+def account_key(username: str, address: str) -> str:
+    """The throttle counter of one (typed username, address): the name only as a keyed
+    fingerprint (see `_fingerprint`)."""
+    return f"acct:{_fingerprint(username, 32)}|{address}"
+
+
 def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
     cfg = current_app.config
     return [
-        (f"acct:{username}|{address}", cfg["LOGIN_FREE_FAILURES"]),
+        (account_key(username, address), cfg["LOGIN_FREE_FAILURES"]),
         (f"addr:{address}", cfg["ADDRESS_FREE_FAILURES"]),
     ]
 
@@ -82,6 +90,23 @@ def _count_failure(keys: list[tuple[str, int]], now: datetime) -> None:
             )
 
 
+def _failed_name(username: str, user: User | None) -> str:
+    """What the audit log names for a failed login: the account when it exists; for an
+    unknown name only a keyed fingerprint, because people type their password into the
+    username field, and the log must not keep it. Repeated tries of the same unknown name
+    share a fingerprint, so a coordinator still sees them as one."""
+    if user is not None:
+        return user.username[:80]
+    return f"unknown user #{_fingerprint(username, 12)}"
+
+
+def _fingerprint(username: str, length: int) -> str:
+    """A keyed hash of a typed username: equal for equal names, says nothing of the name
+    (the throttle table and the audit log may hold a password typed in the wrong box)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, username.encode(), hashlib.sha256).hexdigest()[:length]
+
+
 def login(username: str, password: str) -> NewSession:
     """Check credentials and open a session, or raise 401/429 (counting the failure)."""
     begin_write()
@@ -104,7 +129,7 @@ def login(username: str, password: str) -> NewSession:
         audit(
             "login_failed",
             user,
-            actor_name=username[:80],
+            actor_name=_failed_name(username, user),
             target_type="user",
             target_id=user.id if user else "",
             reason="disabled" if (ok and user and user.disabled) else "bad_credentials",

@@ -17,6 +17,7 @@ from app import create_app
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import LoginThrottle
+from app.services.auth import account_key, normalise_username
 
 STRANGER = "203.0.113.7"
 HOME = "198.51.100.20"
@@ -62,7 +63,7 @@ def test_failures_are_counted_per_account_and_address_and_per_address(client, ma
     """Three wrong passwords from one address leave two counters of three in the database."""
     for _ in range(3):
         assert _login(client.client, "mariam", WRONG, STRANGER).status_code == 401
-    assert _row(f"acct:mariam|{STRANGER}").failures == 3
+    assert _row(account_key("mariam", STRANGER)).failures == 3
     assert _row(f"addr:{STRANGER}").failures == 3
     assert _row("acct:mariam") is None  # nothing per account alone
 
@@ -70,7 +71,7 @@ def test_failures_are_counted_per_account_and_address_and_per_address(client, ma
 def test_delays_double_and_answer_429_with_retry_after(client, mariam):
     """After the free attempts each failure doubles the wait; while it lasts even the
     right password from that address gets 429 with Retry-After, and is not counted."""
-    key = f"acct:mariam|{STRANGER}"
+    key = account_key("mariam", STRANGER)
     delays = []
     for _ in range(5):  # LOGIN_FREE_FAILURES
         assert _login(client.client, "mariam", WRONG, STRANGER).status_code == 401
@@ -95,7 +96,7 @@ def test_delay_is_capped(client, mariam, app):
     for _ in range(4):
         _wait_out()
         _login(client.client, "mariam", WRONG, STRANGER)
-    assert _delay(f"acct:mariam|{STRANGER}") == 3
+    assert _delay(account_key("mariam", STRANGER)) == 3
 
 
 def test_stranger_hammering_does_not_lock_out_the_real_user(client, new_client, mariam, app):
@@ -121,7 +122,7 @@ def test_success_resets_only_the_account_address_counter(client, new_client, mar
     for _ in range(4):
         _login(client.client, "mariam", WRONG, STRANGER)
     assert _login(client.client, "mariam", mariam[1], STRANGER).status_code == 200
-    assert _row(f"acct:mariam|{STRANGER}") is None
+    assert _row(account_key("mariam", STRANGER)) is None
     assert _row(f"addr:{STRANGER}").failures == 4
     # Four more failures are again free: had the counter not been reset, the first of
     # them would already have started a delay. (A fresh browser: the one that logged in
@@ -129,7 +130,7 @@ def test_success_resets_only_the_account_address_counter(client, new_client, mar
     guesser = new_client().client
     for _ in range(4):
         assert _login(guesser, "mariam", WRONG, STRANGER).status_code == 401
-    assert _delay(f"acct:mariam|{STRANGER}") is None
+    assert _delay(account_key("mariam", STRANGER)) is None
 
 
 def test_a_second_server_process_sees_the_same_counts(client, mariam, app, database_url):
@@ -148,7 +149,7 @@ def test_a_second_server_process_sees_the_same_counts(client, mariam, app, datab
         for i in range(5):  # alternate between the two processes
             c = client.client if i % 2 == 0 else second
             assert _login(c, "mariam", WRONG, STRANGER).status_code == 401
-        assert _row(f"acct:mariam|{STRANGER}").failures == 5
+        assert _row(account_key("mariam", STRANGER)).failures == 5
         for _ in range(3):  # grow the block to 8 s so the next check is not a race
             _wait_out()
             _login(client.client, "mariam", WRONG, STRANGER)
@@ -159,3 +160,26 @@ def test_a_second_server_process_sees_the_same_counts(client, mariam, app, datab
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_password_typed_as_the_username_is_kept_nowhere(client, mariam):
+    """People type their password into the username box. The failed login is counted and
+    audited, but neither the throttle table nor the audit log holds what was typed;
+    repeated tries of the same text share one fingerprint, and a real account is named."""
+    from app.models import AuditEvent
+
+    secret = "Dar3ya-2011!"
+    for _ in range(2):
+        assert _login(client.client, secret, WRONG, STRANGER).status_code == 401
+    assert _login(client.client, "mariam", WRONG, STRANGER).status_code == 401
+    db.session.expire_all()
+    keys = [r.key for r in db.session.scalars(sa.select(LoginThrottle))]
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "login_failed")
+    ).all()
+    stored = " ".join(keys + [f"{e.actor_name} {e.target_id} {e.details}" for e in events])
+    assert secret.lower() not in stored.lower()
+    names = [e.actor_name for e in events]
+    assert len(names) == 3 and names[0] == names[1] and names[0].startswith("unknown user #")
+    assert names[2] == "mariam"
+    assert _row(account_key(normalise_username(secret), STRANGER)).failures == 2
