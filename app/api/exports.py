@@ -22,6 +22,7 @@ from app.api.errors import ApiError
 from app.exports.formats import FORMATS
 from app.exports.profiles import PROFILES
 from app.exports.service import Actor, Export, ExportRequest, prepare
+from app.exports.service import validate as validate_export
 from app.extensions import db
 from app.models import ExportLog, Place
 from app.schemas.records.kinds import RECORD_KINDS
@@ -62,6 +63,14 @@ class ExportArgs(_FilterArgs):
     recipient = fields.String(
         validate=validate.Length(max=200),
         metadata={"description": "who receives it (required outside internal: ids are scoped)"},
+    )
+    check = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "only check the request: 204 when the export would start, the "
+            "same 4xx error otherwise; nothing is exported or logged (the screen asks "
+            "before its download link saves anything to disk)"
+        },
     )
 
 
@@ -168,6 +177,9 @@ class ExportsView(MethodView):
         user = require_user()
         team_id = _coordinated_team(args.get("team_id"))
         req = _request(args, team_id, args["profile"], args.get("recipient"))
+        if args["check"]:
+            validate_export(req)
+            return Response(status=204)
         return _streamed(prepare(req, Actor(user, user.username, "session")))
 
 

@@ -166,11 +166,11 @@ def _check(req: ExportRequest) -> None:
         raise _invalid("geo_level is district or governorate.", "geo_level")
 
 
-def prepare(req: ExportRequest, actor: Actor) -> Export:
-    """Validate, log the start, and return the streaming export."""
+def validate(req: ExportRequest) -> tuple[tuple[int | None, Any], str | None]:
+    """Refuse (422, naming the field) what `prepare` would refuse, logging nothing:
+    ((since_seq, since_time), the place's path)."""
     _check(req)
-    since_seq, since_time = parse_since(req.since)
-    places = PlaceIndex()
+    since = parse_since(req.since)
     place_path = None
     if req.place:
         from app.services.gazetteer import find_place
@@ -179,6 +179,13 @@ def prepare(req: ExportRequest, actor: Actor) -> Export:
             place_path = find_place(req.place).path
         except ApiError:
             raise _invalid("Unknown place.", "place") from None
+    return since, place_path
+
+
+def prepare(req: ExportRequest, actor: Actor) -> Export:
+    """Validate, log the start, and return the streaming export."""
+    (since_seq, since_time), place_path = validate(req)
+    places = PlaceIndex()
     key = (
         recipient_key(req.team_id, req.recipient or "")
         if req.profile in ("partner", "tracing")

@@ -329,3 +329,29 @@ def test_pfif_withdrawal_is_an_expired_placeholder(coordinator):
     text = _export(coordinator, since=cursor, **query).get_data(as_text=True)
     assert text.count("<pfif:person>") == 1
     assert "<pfif:expiry_date>" in text and "سامر" not in text and person["id"] not in text
+
+
+def test_check_answers_what_the_export_would_without_exporting(coordinator, login_as, team):
+    """`check=1` is what the screen asks before its download link saves anything: 204 for
+    an export that would start, the same 4xx (field and reason) for one that would not,
+    and nothing exported, logged or audited either way."""
+    _post(coordinator, {"kind": "missing_person", "team_id": team.id, **MISSING})
+    before = (_actions(), db.session.scalar(sa.select(sa.func.count()).select_from(ExportLog)))
+    ok = coordinator.get("/api/v1/exports", query_string={"kind": "casualty", "check": 1})
+    assert ok.status_code == 204 and ok.get_data() == b""
+    bad_place = coordinator.get(
+        "/api/v1/exports", query_string={"kind": "casualty", "place": "nowhere", "check": 1}
+    )
+    assert bad_place.status_code == 422
+    assert "place" in bad_place.get_json()["error"]["fields"]
+    no_recipient = coordinator.get(
+        "/api/v1/exports", query_string={"profile": "partner", "kind": "casualty", "check": 1}
+    )
+    assert no_recipient.status_code == 422
+    reporter = login_as("reporter", team)
+    refused = reporter.get("/api/v1/exports", query_string={"kind": "casualty", "check": 1})
+    assert refused.status_code == 403
+    db.session.expire_all()
+    after = (_actions(), db.session.scalar(sa.select(sa.func.count()).select_from(ExportLog)))
+    assert after[1] == before[1]
+    assert [a for a in after[0][len(before[0]) :] if a.startswith("export")] == []

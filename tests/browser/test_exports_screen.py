@@ -80,6 +80,18 @@ def test_download_issue_and_revoke_from_the_exports_screen(devices: Any, live: H
     assert page.input_value("#export-profile") == "internal"
     assert page.input_value("#export-format") == "csv_bom"
     page.select_option("#export-kind", "casualty")
+    # A refused export shows why on the screen and saves nothing (before, the browser
+    # saved the server's JSON refusal as the "export" file).
+    saved: list[Any] = []
+    page.on("download", lambda d: saved.append(d))
+    page.fill("#export-place", "nowhere-at-all")
+    page.click("#export-download")
+    page.wait_for_function(
+        "() => document.querySelector('#export-error').textContent.includes('Unknown place')"
+    )
+    page.wait_for_timeout(500)
+    assert saved == []
+    page.fill("#export-place", "")
     with page.expect_download() as info:
         page.click("#export-download")
     download = info.value

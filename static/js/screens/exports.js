@@ -232,15 +232,33 @@ class ExportsView {
   }
 
   download(event) {
-    const { error } = this.query();
+    const { query: params, error } = this.query();
+    const query = String(params || '');
+    const errorBox = this.form.querySelector('#export-error');
     if (error) {
       event.preventDefault();
-      this.form.querySelector('#export-error').textContent = error;
+      errorBox.textContent = error;
       return;
     }
-    // The link itself does the download: the browser streams the attachment to disk.
-    this.form.querySelector('#export-note').textContent = this.tr('exports_started');
-    setTimeout(() => this.refreshLog(), 1500);
+    if (this.checked === query) {
+      // Checked a moment ago: the link itself does the download, and the browser
+      // streams the attachment to disk.
+      this.checked = null;
+      this.form.querySelector('#export-note').textContent = this.tr('exports_started');
+      setTimeout(() => this.refreshLog(), 1500);
+      return;
+    }
+    // Ask the server first (`check=1` exports and logs nothing): a refusal followed
+    // from a plain link would be saved to disk as a file holding the error.
+    event.preventDefault();
+    const link = event.currentTarget;
+    errorBox.textContent = '';
+    this.ui.api('GET', `/exports?${query}&check=1`).then(() => {
+      this.checked = query;
+      link.click();
+    }, (exc) => {
+      errorBox.textContent = this.ui.errorText(exc);
+    });
   }
 
   // -- log -------------------------------------------------------------------------------
