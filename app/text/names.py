@@ -8,6 +8,8 @@ both with and without it, so "الحمصي", "حمصي" and "Homsi" all find the
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.text.arabic import normalise_arabic, strip_article
 
 # Connectors of a name chain, after normalisation (ابن folds to ابن, بنت stays بنت).
@@ -18,14 +20,26 @@ _LATIN_ARTICLES = frozenset({"al", "el", "as", "ash", "ad", "ar", "az", "an", "a
 def name_tokens(text: str) -> set[str]:
     """Every token a name is indexed under (normalised, connectors dropped, ± article)."""
     out: set[str] = set()
-    for word in normalise_arabic(text).split():
-        if word in CONNECTORS or word in _LATIN_ARTICLES:
-            continue
-        out.add(word)
-        bare = strip_article(word)
-        if bare != word:
-            out.add(bare)
+    # Word by word through a cache: names share most of their words (محمد, أحمد, the
+    # family), and normalising is per character. Whitespace never joins or splits what
+    # the normaliser makes of the words on either side (tests/app/test_arabic.py checks
+    # this against the whole text).
+    for word in text.split():
+        out.update(_word_tokens(word))
     return out
+
+
+@lru_cache(maxsize=65536)
+def _word_tokens(word: str) -> frozenset[str]:
+    out: set[str] = set()
+    for part in normalise_arabic(word).split():
+        if part in CONNECTORS or part in _LATIN_ARTICLES:
+            continue
+        out.add(part)
+        bare = strip_article(part)
+        if bare != part:
+            out.add(bare)
+    return frozenset(out)
 
 
 def query_tokens(text: str) -> list[str]:

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.text.arabic import normalise_arabic, search_key, strip_article, tokens
+from app.text.names import CONNECTORS, name_tokens
 
 ARABIC_LETTERS = "ابتثجحخدذرسشصضطظعغفقكلمنهوي"
 DIACRITICS = [chr(c) for c in range(0x064B, 0x0660)] + ["\u0670"]
@@ -106,3 +107,45 @@ def test_search_key_is_made_of_normal_forms(a, b):
     """Every part of a key is itself normalised, so a normalised query can equal it."""
     for part in search_key(a, b).strip("|").split("|"):
         assert part == "" or normalise_arabic(part) == part
+
+
+def _tokens_of_whole_text(text: str) -> set[str]:
+    """name_tokens as it was before its word cache: the whole text normalised at once."""
+    out: set[str] = set()
+    for word in normalise_arabic(text).split():
+        if word in CONNECTORS or word in {"al", "el", "as", "ash", "ad", "ar", "az", "an", "at"}:
+            continue
+        out.add(word)
+        out.add(strip_article(word))
+    return out
+
+
+_NAMEISH = st.text(
+    alphabet=st.sampled_from(
+        list("محمدأإآٱىةؤئءـ ابنتالحمصي")
+        + list("Mohamad al-Hmsi'’ ")
+        + [
+            "\u064e",
+            "\u0651",
+            "\u200c",
+            "\u00a0",
+            "\u3000",
+            "\ufdfa",
+            "\ufefb",
+            "١",
+            "۲",
+            "-",
+            ".",
+            "\t",
+            "\n",
+        ]
+    ),
+    max_size=40,
+)
+
+
+@given(st.one_of(_NAMEISH, st.text(max_size=30)))
+def test_name_tokens_word_by_word_equal_the_whole_text(text):
+    """The per-word cache of name_tokens gives exactly the tokens of normalising the
+    whole text (spaces of every kind, marks and ligatures that expand to several words)."""
+    assert name_tokens(text) == _tokens_of_whole_text(text)
