@@ -52,6 +52,21 @@ def _fields(kind: str) -> dict[str, Any]:
     return dict(schema_for(kind, partial=True).fields)
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=16384)
+def _clean_scalar(kind: str, name: str, _type: type, value: Any) -> tuple[bool, Any]:
+    """(valid, cleaned) of one scalar value of a field. The record fields' cleaning
+    depends on the value alone (no other field, no clock, no database), and a batch
+    repeats the same codes (outcome, sex, cause, team) in every change. `_type` keeps
+    True and 1 apart."""
+    try:
+        return True, _fields(kind)[name].deserialize(value, name, {name: value}, partial=True)
+    except ValidationError:
+        return False, None
+
+
 def quick_verdict(kind: str, plain: dict[str, Any], today: date | None = None) -> bool:
     """True when `validate_record(kind, plain, partial=True, today=today)` accepts `plain`
     (known fields of `kind` only).
@@ -66,7 +81,13 @@ def quick_verdict(kind: str, plain: dict[str, Any], today: date | None = None) -
     try:
         for name, field in _fields(kind).items():
             if name in plain:
-                cleaned[name] = field.deserialize(plain[name], name, plain, partial=True)
+                value = plain[name]
+                if type(value) in _SCALARS:
+                    ok, cleaned[name] = _clean_scalar(kind, name, type(value), value)
+                    if not ok:
+                        return False
+                else:
+                    cleaned[name] = field.deserialize(value, name, plain, partial=True)
     except ValidationError:
         return False
     day = today or utc_today()
