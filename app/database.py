@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Flask
@@ -142,7 +143,8 @@ class Checkpointer:
     def checkpoint(self) -> None:
         """One PASSIVE checkpoint: copies what no reader still needs, never waits."""
         try:
-            con = sqlite3.connect(self.path, timeout=0)
+            # mode=rw: never create the file (the app may have removed its data folder).
+            con = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=0)
         except sqlite3.Error:
             return
         try:
