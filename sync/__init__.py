@@ -21,7 +21,7 @@ from .changes import (
     compute_content_hash,
     new_change,
 )
-from .client import Replica, SyncReport, Transport
+from .client import PullAhead, Replica, SyncReport, Transport, pull_pipelined
 from .fields import KINDS, KindSpec, field_class, kind_spec
 from .hlc import Hlc, format_hlc, parse_hlc, recv, tick
 from .hubs import (
@@ -70,6 +70,7 @@ __all__ = [
     "InMemoryHub",
     "KindSpec",
     "OpInfo",
+    "PullAhead",
     "PullPage",
     "PushResult",
     "Receipt",
@@ -94,6 +95,7 @@ __all__ = [
     "materialise",
     "new_change",
     "parse_hlc",
+    "pull_pipelined",
     "recv",
     "sha256_hex",
     "tick",

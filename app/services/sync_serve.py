@@ -86,8 +86,22 @@ def pull(principal: Principal, device: Device | None, since: int, limit: int) ->
     return page
 
 
-def pull_raw(principal: Principal, device: Device | None, since: int, limit: int) -> dict[str, Any]:
-    """`pull`, with each change as the JSON text the hub stored (served as it is)."""
+def pull_progress(since: int, ack: int | None) -> int:
+    """What a pull request tells the hub the caller has stored: `ack` when it sent one
+    (a pipelining client asks past what it has stored), else `since` (older clients and
+    the browser ask for a page only once the previous one is stored)."""
+    return since if ack is None else ack
+
+
+def pull_raw(
+    principal: Principal, device: Device | None, since: int, limit: int, ack: int | None = None
+) -> dict[str, Any]:
+    """`pull`, with each change as the JSON text the hub stored (served as it is).
+
+    The device's progress (`last_pull_seq`, shown by the monitor) becomes
+    `max(old, pull_progress(since, ack))`; it is written only when it moves (or the
+    30-second "last seen" is due), so most pages stay a pure read.
+    """
     limit = max(1, min(limit, MAX_PULL))
     watermark = current_seq()
     readable = readable_clause(principal)
@@ -128,9 +142,10 @@ def pull_raw(principal: Principal, device: Device | None, since: int, limit: int
         )
     )
     if device is not None:
-        if since > (device.last_pull_seq or 0) or _contact_due(device):
+        progress = pull_progress(since, ack)
+        if progress > (device.last_pull_seq or 0) or _contact_due(device):
             begin_write()  # SQLite cannot upgrade this request's read transaction safely
-            device.last_pull_seq = max(device.last_pull_seq or 0, since)
+            device.last_pull_seq = max(device.last_pull_seq or 0, progress)
             _touch(device)
         db.session.commit()
     return {
