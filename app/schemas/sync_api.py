@@ -56,8 +56,7 @@ class HandshakeSchema(Schema):
 class PullArgs(Schema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
-    ack = fields.Integer(
-        load_default=None,
+    ack = fields.Integer(  # optional, no default: absent means "progress = since"
         validate=validate.Range(min=0),
         metadata={
             "description": "The highest hub_seq the caller has durably stored (at most "
