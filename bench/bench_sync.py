@@ -30,6 +30,7 @@ Figures of 2026-11-26, 17:17-17:27 UTC (2 CPUs shared with other test runs, load
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sqlite3
@@ -48,7 +49,7 @@ import sqlalchemy as sa  # noqa: E402
 from support.hub_process import HubData, login, prepare_hub  # noqa: E402
 
 from app.sync_transport import HttpTransport, urllib_sender  # noqa: E402
-from sync import Replica, format_hlc, new_change  # noqa: E402
+from sync import PullPage, Replica, format_hlc, new_change, pull_pipelined  # noqa: E402
 
 BATCH = 500
 PAGE = 2000
@@ -176,7 +177,61 @@ def counts(hub: HubData) -> tuple[int, int]:
     return int(changes), int(records)
 
 
-def push_pull(hub: HubData, n: int) -> None:
+class _OnePageAtATime:
+    """The device's transport without `pull_ahead`: `Replica.pull` then waits for each
+    page before asking for the next (the protocol before `ack`; for --sequential)."""
+
+    def __init__(self, inner: HttpTransport) -> None:
+        self.inner = inner
+
+    def pull(self, since: int, limit: int) -> Any:
+        return self.inner.pull(since, limit)
+
+
+def fresh_pull(
+    dev: Device, pid: int, into_replica: bool, sequential: bool
+) -> tuple[int, float, float, float]:
+    """A fresh device pulls everything: (changes, wall s, server CPU s, client CPU s).
+
+    Into a replica it is the device's own `Replica.pull` (sync/client.py): each change
+    rebuilt, hash-checked and applied to the replica's records, the next page fetched
+    meanwhile by `HttpTransport.pull_ahead`. Without a replica the same pipelined loop
+    (`pull_pipelined`) only counts the pages the transport rebuilt and hash-checked.
+    """
+    c0, own0 = cpu(pid), time.process_time()
+    t = time.perf_counter()
+    if into_replica:
+        replica = Replica(dev.origin, dev.author, clock=lambda: 0, new_id=lambda: "")
+        transport: Any = _OnePageAtATime(dev.transport) if sequential else dev.transport
+        got = replica.pull(transport, "hub", PAGE).pulled
+    elif sequential:
+        since, got, more = 0, 0, True
+        while more:
+            page = dev.transport.pull(since, PAGE)
+            got += len(page.changes)
+            since, more = page.hub_seq, page.more
+    else:
+        counted = [0]
+
+        def store(page: PullPage) -> int:
+            counted[0] += len(page.changes)
+            return page.hub_seq
+
+        pull_pipelined(
+            0,
+            lambda since, ack: dev.transport.pull_ahead(since, PAGE, ack),
+            store,
+            lambda page: (page.hub_seq, page.more),
+        )
+        got = counted[0]
+    wall = time.perf_counter() - t
+    used = cpu(pid) - c0, time.process_time() - own0
+    if into_replica:
+        assert len(replica.log) == got and len(replica.records()) == got
+    return got, wall, *used
+
+
+def push_pull(hub: HubData, n: int, sequential: bool = False) -> None:
     server = hub.server().start(timeout=60)
     try:
         session, csrf = login(server.url, hub.username)
@@ -196,27 +251,27 @@ def push_pull(hub: HubData, n: int) -> None:
         push_cpu = cpu(pid) - c0
         now, peak = rss(pid)
         after = counts(hub)
-        fresh = Device(server.url, session, csrf)
-        replica = Replica(fresh.origin, fresh.author, clock=lambda: 0, new_id=lambda: "")
-        c0, own0 = cpu(pid), time.process_time()
-        t = time.perf_counter()
-        # The device's own pull (sync/client.py, pipelined by HttpTransport): every change
-        # rebuilt, hash-checked and applied to the replica's records.
-        got = replica.pull(fresh.transport, "hub", PAGE).pulled
-        pull_s = time.perf_counter() - t
-        pull_cpu, client_cpu = cpu(pid) - c0, time.process_time() - own0
-        assert len(replica.log) == got == n and len(replica.records()) == n
         print(
             f"N={n:,}: push {n / push_s:,.0f} changes/s ({push_s:.1f} s; "
             f"{n / push_cpu:,.0f} per server CPU-second) | raw sqlite "
             f"executemany {ins:,.0f} rows/s (x{ins / (n / push_s):.0f})"
         )
-        print(
-            f"N={n:,}: pull {got / pull_s:,.0f} changes/s ({pull_s:.2f} s, {got:,} changes "
-            f"into a fresh replica; server CPU {pull_cpu:.2f} s = {got / pull_cpu:,.0f} per "
-            f"CPU-second; client CPU {client_cpu:.2f} s) | "
-            f"raw sqlite scan+json.loads {scan:,.0f} rows/s (x{scan / (got / pull_s):.0f})"
-        )
+        # The pushed changes are not the pulling device's: drop them, so that its garbage
+        # collector does not walk N dicts it would never hold.
+        del changes, bodies
+        gc.collect()
+        for into_replica in (False, True):
+            got, pull_s, pull_cpu, client_cpu = fresh_pull(
+                Device(server.url, session, csrf), pid, into_replica, sequential
+            )
+            assert got == n, (got, n)
+            what = "into a fresh replica" if into_replica else "hash-checked, not stored"
+            print(
+                f"N={n:,}: pull {got / pull_s:,.0f} changes/s ({pull_s:.2f} s, {what}"
+                f"{', sequential' if sequential else ''}; server CPU {pull_cpu:.2f} s = "
+                f"{got / pull_cpu:,.0f} per CPU-second; client CPU {client_cpu:.2f} s) | "
+                f"raw sqlite scan+json.loads {scan:,.0f} rows/s (x{scan / (got / pull_s):.0f})"
+            )
         print(
             f"N={n:,}: hub validated and stored {after[0] - before[0]:,} changes, "
             f"materialised {after[1] - before[1]:,} records; server RSS {now} MiB, "
@@ -299,12 +354,17 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--per-device", type=int, default=200)
     ap.add_argument("--database-url", default=None, help="a PostgreSQL server URL")
+    ap.add_argument(
+        "--sequential",
+        action="store_true",
+        help="pull one page at a time, as before `ack` (to compare on the same machine)",
+    )
     args = ap.parse_args()
     print(f"load average {load()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="tawthiq-bench-") as tmp:
         for n in [int(s) for s in args.sizes.split(",") if s]:
             hub = prepare_hub(Path(tmp) / f"push{n}")
-            push_pull(hub, n)
+            push_pull(hub, n, args.sequential)
         if args.devices:
             concurrent(prepare_hub(Path(tmp) / "many"), args.devices, args.per_device, "SQLite")
         if args.database_url:

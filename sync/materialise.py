@@ -309,7 +309,7 @@ def _derive(state: RecordState) -> None:
         if name.startswith("@"):
             continue
         values[name] = live[0].value
-        if _several([c.value for c in live]):
+        if len(live) > 1 and _several([c.value for c in live]):
             conflicts[name] = list(live)
     for name, per_eid in state.elements.items():
         items: list[Any] = []
@@ -525,7 +525,8 @@ def _apply(state: RecordState | None, change: Change, *, owned: bool) -> RecordS
                 if past is None:
                     past = _LazyPast(new.ops, change.deps)
                 live = [c for c in live if c.op_id not in past]
-            new.writes[name] = _ordered([*live, _candidate(change, value)])
+            cand = _candidate(change, value)
+            new.writes[name] = _ordered([*live, cand]) if live else [cand]
     if elements:
         if not owned:
             new.elements = dict(state.elements)
@@ -536,7 +537,8 @@ def _apply(state: RecordState | None, change: Change, *, owned: bool) -> RecordS
                 if past is None:
                     past = _LazyPast(new.ops, change.deps)
                 live = [c for c in live if c.op_id not in past]
-            per[eid] = _ordered([*live, _candidate(change, value)])
+            cand = _candidate(change, value)
+            per[eid] = _ordered([*live, cand]) if live else [cand]
             new.elements[name] = per
     if deltas:
         if not owned:
