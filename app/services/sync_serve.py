@@ -86,6 +86,14 @@ def pull(principal: Principal, device: Device | None, since: int, limit: int) ->
     return page
 
 
+def _body_bytes() -> Any:
+    """The stored change text as the UTF-8 bytes the database holds: a page is served
+    without decoding 1.2 MB into str and encoding it back (about 6 ms a page)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.convert_to(ChangeRow.body, "UTF8", type_=sa.LargeBinary).label("body")
+    return sa.cast(ChangeRow.body, sa.LargeBinary).label("body")  # SQLite: UTF-8 as stored
+
+
 def pull_progress(since: int, ack: int | None) -> int:
     """What a pull request tells the hub the caller has stored: `ack` when it sent one
     (a pipelining client asks past what it has stored), else `since` (older clients and
@@ -96,7 +104,8 @@ def pull_progress(since: int, ack: int | None) -> int:
 def pull_raw(
     principal: Principal, device: Device | None, since: int, limit: int, ack: int | None = None
 ) -> dict[str, Any]:
-    """`pull`, with each change as the JSON text the hub stored (served as it is).
+    """`pull`, with each change as the JSON text the hub stored, in UTF-8 bytes (served
+    as it is).
 
     The device's progress (`last_pull_seq`, shown by the monitor) becomes
     `max(old, pull_progress(since, ack))`; it is written only when it moves (or the
@@ -109,7 +118,7 @@ def pull_raw(
     # limit; with a join it scanned every record of the caller's teams per page (a
     # 100k-change pull was quadratic).
     joined = sa.select(
-        ChangeRow.hub_seq, ChangeRow.body, ChangeRow.record_id, ChangeRow.touches_access
+        ChangeRow.hub_seq, _body_bytes(), ChangeRow.record_id, ChangeRow.touches_access
     ).where(sa.exists().where(Record.id == ChangeRow.record_id, readable))
     rows = db.session.execute(
         joined.where(ChangeRow.hub_seq > since, ChangeRow.hub_seq <= watermark)
@@ -128,19 +137,25 @@ def pull_raw(
                     ChangeRow.hub_seq <= since,
                 ).order_by(ChangeRow.hub_seq)
             ).all()
-    forget = list(
-        db.session.scalars(
-            sa.select(ChangeRow.record_id)
-            .join(Record, Record.id == ChangeRow.record_id)
-            .where(
-                ChangeRow.hub_seq > since,
-                ChangeRow.hub_seq <= cursor,
-                ChangeRow.touches_access.is_(True),
-                sa.not_(readable),
+    forget: list[str] = []
+    # When every hub_seq in (since, cursor] is a row of this page (hub_seq is the primary
+    # key), the caller may read all of the range and nothing in it narrowed access: the
+    # query is skipped. A gap (changes of records the caller may not hold, or dropped
+    # ones) makes the range larger than the page and the query runs.
+    if cursor - since != len(rows):
+        forget = list(
+            db.session.scalars(
+                sa.select(ChangeRow.record_id)
+                .join(Record, Record.id == ChangeRow.record_id)
+                .where(
+                    ChangeRow.hub_seq > since,
+                    ChangeRow.hub_seq <= cursor,
+                    ChangeRow.touches_access.is_(True),
+                    sa.not_(readable),
+                )
+                .distinct()
             )
-            .distinct()
         )
-    )
     if device is not None:
         progress = pull_progress(since, ack)
         if progress > (device.last_pull_seq or 0) or _contact_due(device):
