@@ -525,8 +525,7 @@ def _apply(state: RecordState | None, change: Change, *, owned: bool) -> RecordS
                 if past is None:
                     past = _LazyPast(new.ops, change.deps)
                 live = [c for c in live if c.op_id not in past]
-            cand = _candidate(change, value)
-            new.writes[name] = _ordered([*live, cand]) if live else [cand]
+            new.writes[name] = _ordered([*live, _candidate(change, value)])
     if elements:
         if not owned:
             new.elements = dict(state.elements)
@@ -537,8 +536,7 @@ def _apply(state: RecordState | None, change: Change, *, owned: bool) -> RecordS
                 if past is None:
                     past = _LazyPast(new.ops, change.deps)
                 live = [c for c in live if c.op_id not in past]
-            cand = _candidate(change, value)
-            per[eid] = _ordered([*live, cand]) if live else [cand]
+            per[eid] = _ordered([*live, _candidate(change, value)])
             new.elements[name] = per
     if deltas:
         if not owned:
