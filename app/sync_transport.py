@@ -157,7 +157,9 @@ class HttpTransport:
         ]
 
     def pull(self, since: int, limit: int, ack: int | None = None) -> PullPage:
-        body = self._call("GET", pull_path(since, limit, ack))
+        return self._page(self._call("GET", pull_path(since, limit, ack)))
+
+    def _page(self, body: Any) -> PullPage:
         return PullPage(
             changes=[Change.from_dict(c) for c in body["changes"]],
             hub_seq=body["hub_seq"],
@@ -166,8 +168,13 @@ class HttpTransport:
         )
 
     def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], PullPage]:
-        """Start `pull` in a thread (inflating, parsing and hash-checking included)."""
-        return Ahead(lambda: self.pull(since, limit, ack))
+        """Start the request in a thread; the page's changes are rebuilt and hash-checked
+        when it is waited for, in the caller's thread. The thread only waits on the
+        network (and inflates), so the hub works on this page while the caller checks
+        and stores the previous one: with the check in the thread too, it would hold the
+        GIL while the request for the page after waits for it."""
+        fetched = Ahead(lambda: self._call("GET", pull_path(since, limit, ack)))
+        return lambda: self._page(fetched())
 
     def missing(self, have_vector: Mapping[str, int]) -> list[Change]:
         out: list[Change] = []

@@ -207,13 +207,19 @@ class _Watched(HttpTransport):
         stored = self.replica.checkpoints.get("hub", 0)
         assert ack is None or ack <= stored, (ack, stored)
         self.requests.append((since, ack))
-        return super().pull_ahead(since, limit, ack)
+        waiting = super().pull_ahead(since, limit, ack)
 
-    def pull(self, since: int, limit: int, ack: int | None = None):
-        self.during()
-        page = super().pull(since, limit, ack)
-        self.pages.append([c.op_id for c in page.changes])
+        def page():
+            got = waiting()
+            self.pages.append([c.op_id for c in got.changes])
+            return got
+
         return page
+
+    def _call(self, method: str, path: str, payload=None):
+        if "/sync/pull" in path:
+            self.during()
+        return super()._call(method, path, payload)
 
 
 def test_pipelined_pull_gets_exactly_the_hubs_changes_while_others_push(hub):
