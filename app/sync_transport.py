@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from app import jsonfast
-from sync import Change, Hello, HubInfo, PullPage, PushResult
+from sync import Change, FetchedPage, Hello, HubInfo, PullPage, PushResult
 
 
 @dataclass
@@ -167,14 +167,18 @@ class HttpTransport:
             forget=list(body.get("forget", [])),
         )
 
-    def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], PullPage]:
-        """Start the request in a thread; the page's changes are rebuilt and hash-checked
-        when it is waited for, in the caller's thread. The thread only waits on the
-        network (and inflates), so the hub works on this page while the caller checks
-        and stores the previous one: with the check in the thread too, it would hold the
-        GIL while the request for the page after waits for it."""
+    def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], FetchedPage]:
+        """Start the request in a thread; waiting gives the page as it arrived, whose
+        changes are rebuilt and hash-checked by `check()` in the caller's thread. The
+        thread only waits on the network (and inflates and parses), so the hub works on
+        the next page while the caller checks and stores this one."""
         fetched = Ahead(lambda: self._call("GET", pull_path(since, limit, ack)))
-        return lambda: self._page(fetched())
+
+        def arrived() -> FetchedPage:
+            body = fetched()
+            return FetchedPage(int(body["hub_seq"]), bool(body["more"]), lambda: self._page(body))
+
+        return arrived
 
     def missing(self, have_vector: Mapping[str, int]) -> list[Change]:
         out: list[Change] = []

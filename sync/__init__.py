@@ -21,7 +21,7 @@ from .changes import (
     compute_content_hash,
     new_change,
 )
-from .client import PullAhead, Replica, SyncReport, Transport, pull_pipelined
+from .client import FetchedPage, PullAhead, Replica, SyncReport, Transport, pull_pipelined
 from .fields import KINDS, KindSpec, field_class, kind_spec
 from .hlc import Hlc, format_hlc, parse_hlc, recv, tick
 from .hubs import (
@@ -63,6 +63,7 @@ __all__ = [
     "CanonicalError",
     "Change",
     "ChangeError",
+    "FetchedPage",
     "HaveVector",
     "Hello",
     "Hlc",

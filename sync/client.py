@@ -19,7 +19,7 @@ from .hlc import recv, tick
 from .materialise import RecordState, apply_change, link_merges
 from .protocol import HaveVector, Hello, HubInfo, PullPage, PushResult
 
-__all__ = ["PullAhead", "Replica", "SyncReport", "Transport", "pull_pipelined"]
+__all__ = ["FetchedPage", "PullAhead", "Replica", "SyncReport", "Transport", "pull_pipelined"]
 
 
 class Transport(Protocol):
@@ -42,17 +42,28 @@ class Transport(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class FetchedPage:
+    """A pull page as it arrived, not yet checked: its cursor, and how to rebuild and
+    check its changes. The cursor is enough to ask for the next page, so the check of
+    this one (the client's largest cost) overlaps the hub's work on the next."""
+
+    hub_seq: int
+    more: bool
+    check: Callable[[], PullPage]
+
+
 @runtime_checkable
 class PullAhead(Protocol):
     """A transport that can fetch a pull page while the replica stores the previous one.
 
     ``pull_ahead`` starts the request at once (in a thread of the transport: the replica
-    does no IO) and returns a callable that waits for the page, raising what the request
-    raised. ``ack`` is the highest hub_seq the replica has stored (None: the hub takes
-    ``since``, as for :meth:`Transport.pull`).
+    does no IO) and returns a callable that waits for the page as it arrived, raising
+    what the request raised. ``ack`` is the highest hub_seq the replica has stored
+    (None: the hub takes ``since``, as for :meth:`Transport.pull`).
     """
 
-    def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], PullPage]:
+    def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], FetchedPage]:
         """Start fetching the page after ``since``; the returned callable waits for it."""
         ...
 
@@ -237,7 +248,8 @@ class Replica:
     def _pull_ahead(self, transport: PullAhead, peer_id: str, page_size: int) -> SyncReport:
         report = SyncReport()
 
-        def store(page: PullPage) -> int:
+        def store(fetched: FetchedPage) -> int:
+            page = fetched.check()
             self._store_page(peer_id, page, report)
             return page.hub_seq
 
@@ -245,7 +257,7 @@ class Replica:
             self.checkpoints.get(peer_id, 0),
             lambda since, ack: transport.pull_ahead(since, page_size, ack),
             store,
-            lambda page: (page.hub_seq, page.more),
+            lambda fetched: (fetched.hub_seq, fetched.more),
         )
         return report
 
@@ -333,9 +345,11 @@ def pull_pipelined(
     """A pull with one request in flight ahead of the page being stored.
 
     ``ahead(since, ack)`` starts a pull request and returns a callable that waits for its
-    page; ``store(page)`` stores a page with its cursor and returns the new checkpoint;
-    ``cursor(page)`` gives the page's ``(hub_seq, more)``. Any page type will do, so the
-    replica and a hub pulling from a hub share this loop.
+    page as it arrived; ``cursor(page)`` gives the page's ``(hub_seq, more)``;
+    ``store(page)`` checks and stores a page with its cursor and returns the new
+    checkpoint. Any page type will do, so the replica and a hub pulling from a hub share
+    this loop. The next request leaves before ``store`` runs, so the hub prepares page
+    N+1 while the client checks and stores page N.
 
     The request for page N+1 (``since`` = page N's cursor) is sent before page N is
     stored and carries ``ack`` = the checkpoint stored before page N: the hub never

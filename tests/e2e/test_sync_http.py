@@ -13,7 +13,7 @@ import requests
 from support.server import ServerProcess
 
 from app.sync_transport import HttpTransport, SyncHttpError, urllib_sender
-from sync import Replica
+from sync import FetchedPage, Replica
 
 
 @pytest.fixture(scope="module")
@@ -210,9 +210,14 @@ class _Watched(HttpTransport):
         waiting = super().pull_ahead(since, limit, ack)
 
         def page():
-            got = waiting()
-            self.pages.append([c.op_id for c in got.changes])
-            return got
+            fetched = waiting()
+
+            def check():
+                got = fetched.check()
+                self.pages.append([c.op_id for c in got.changes])
+                return got
+
+            return FetchedPage(fetched.hub_seq, fetched.more, check)
 
         return page
 
