@@ -2,11 +2,17 @@
 
     python bench/bench_sync.py [--sizes 10000,100000] [--devices 50] [--per-device 200]
                                [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+                               [--sequential | --compare] [--pull-rounds 3]
 
 One device pushes N new records (create changes of realistic casualty and incident
-records, batches of 500, urllib transport, gzip) and a fresh device pulls them back
-(pages of 2000, each change rebuilt and hash-checked on the client), in changes per
-second, each beside a raw SQLite `executemany` of the same change JSON in the same run.
+records, batches of 500, urllib transport, gzip) and fresh devices pull them back in
+pages of 2000 with the device's own code (`HttpTransport` + `sync.pull_pipelined`: the
+next page in flight while this one is checked): once with each change rebuilt and
+hash-checked only, once into a fresh `Replica` (`Replica.pull`: checked and applied), in
+changes per second with the server's and the client's CPU seconds, each beside a raw
+SQLite `executemany` of the same change JSON in the same run. `--sequential` pulls one
+page at a time (no `ack`, as before); `--compare` does both, alternately, in each of
+`--pull-rounds` rounds, and prints the best and median round.
 The hub's `changes` and `records` rows are counted after: every change was validated,
 hashed, access-checked and materialised. Then DEVICES devices (threads, each its own
 device token) push PER_DEVICE changes each and pull, all at once: errors, wall time and

@@ -264,3 +264,30 @@ def test_pipelined_pull_gets_exactly_the_hubs_changes_while_others_push(hub):
     phone.pull(plain, "hub", page_size=7)
     assert sorted(phone.log) == sorted(_hub_ops(hub))
     assert _monitor_pull_seq(hub, phone.origin_id) == upto
+
+
+def test_a_failed_request_ahead_loses_nothing_and_the_next_pull_goes_on(hub):
+    """The network fails on the third page request, sent while the second page is being
+    stored: the pull stops with the error, what was stored stays with its checkpoint, the
+    hub was told no more than that, and the next pull brings the rest, none twice."""
+    _fill(hub, 30)
+    phone, t = _phone(hub)
+    real = t._send
+    pulls = [0]
+
+    def flaky(method, path, payload, headers):
+        if "/sync/pull" in path:
+            pulls[0] += 1
+            if pulls[0] == 3:
+                raise OSError("network down")
+        return real(method, path, payload, headers)
+
+    t._send = flaky
+    with pytest.raises(OSError):
+        phone.pull(t, "hub", page_size=5)
+    stored = phone.checkpoints["hub"]
+    assert len(phone.log) == 10 and stored > 0  # two pages of five
+    assert _monitor_pull_seq(hub, phone.origin_id) <= stored
+    phone.pull(t, "hub", page_size=5)
+    assert sorted(phone.log) == sorted(_hub_ops(hub, phone.checkpoints["hub"]))
+    assert _monitor_pull_seq(hub, phone.origin_id) == phone.checkpoints["hub"]
