@@ -93,7 +93,7 @@ class PullView(MethodView):
         since, ack = args["since"], args.get("ack")
         page = sync_serve.pull_raw(require_principal(), _device(), since, args["limit"], ack)
         if _is_peer():
-            peer_serve.note_pull(require_principal(), since, ack)
+            peer_serve.note_pull(require_principal(), since, ack, page["more"])
         # The stored change bodies are compact JSON already: serve their bytes as they are.
         changes = page.pop("changes")
         rest = json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()

@@ -92,13 +92,14 @@ def handshake(principal: Principal, hello: dict[str, Any], limits: dict[str, int
     return answer
 
 
-def note_pull(principal: Principal, since: int, ack: int | None = None) -> None:
+def note_pull(principal: Principal, since: int, ack: int | None = None, more: bool = False) -> None:
     """Remember how far the peer pulled (the monitor shows its lag): what it acknowledged
-    as stored, or `since` when it sent no `ack` (see `sync_serve.pull_progress`)."""
+    as stored, or `since` when it sent no `ack` (see `sync_serve.pull_progress`); written
+    on a pull's last page (`more` false) or when "last seen" is 30 s old, as for devices."""
     token: PeerToken = principal.scopes["peer_token"]  # type: ignore[assignment]
     stale = token.last_seen_at is None or utcnow() - token.last_seen_at > timedelta(seconds=30)
     progress = pull_progress(since, ack)
-    if progress > (token.last_pull_seq or 0) or stale:
+    if (progress > (token.last_pull_seq or 0) and not more) or stale:
         begin_write()
         token = db.session.get(PeerToken, token.id)  # type: ignore[assignment]
         token.last_pull_seq = max(token.last_pull_seq or 0, progress)

@@ -149,7 +149,8 @@ def _hub_ops(hub, upto: int | None = None) -> list[str]:
 
 def test_ack_is_the_progress_the_monitor_shows(hub):
     """A device that fetched pages past what it acknowledged shows the acknowledged seq:
-    progress never runs ahead of `ack`, and never goes back."""
+    progress never runs ahead of `ack`, never goes back, and is recorded when a pull
+    reaches its last page (the pages before it are reads)."""
     _fill(hub, 6)
     phone, t = _phone(hub)
     status, first = _raw_pull(t, "since=0&limit=2")
@@ -157,12 +158,16 @@ def test_ack_is_the_progress_the_monitor_shows(hub):
     status, second = _raw_pull(t, f"since={first['hub_seq']}&limit=2&ack=0")
     assert status == 200 and second["more"]
     assert _monitor_pull_seq(hub, phone.origin_id) == 0
-    status, third = _raw_pull(t, f"since={second['hub_seq']}&limit=2&ack={first['hub_seq']}")
-    assert status == 200
-    assert _monitor_pull_seq(hub, phone.origin_id) == first["hub_seq"]
-    status, _ = _raw_pull(t, f"since={third['hub_seq']}&limit=2&ack=1")
+    query = f"since={second['hub_seq']}&limit=2000&ack={first['hub_seq']}"
+    status, last = _raw_pull(t, query)
+    assert status == 200 and not last["more"]
+    assert _monitor_pull_seq(hub, phone.origin_id) == first["hub_seq"]  # not second's
+    status, _ = _raw_pull(t, f"since={last['hub_seq']}&limit=2000&ack=1")
     assert status == 200
     assert _monitor_pull_seq(hub, phone.origin_id) == first["hub_seq"]  # max, not the last
+    status, _ = _raw_pull(t, f"since={last['hub_seq']}&limit=2000&ack={last['hub_seq']}")
+    assert status == 200
+    assert _monitor_pull_seq(hub, phone.origin_id) == last["hub_seq"]
 
 
 def test_a_pull_without_ack_counts_since_as_before(hub):
@@ -173,8 +178,8 @@ def test_a_pull_without_ack_counts_since_as_before(hub):
     status, page = _raw_pull(t, "since=0&limit=2")
     assert status == 200 and page["more"] and len(page["changes"]) == 2
     assert _monitor_pull_seq(hub, phone.origin_id) == 0
-    status, _ = _raw_pull(t, f"since={page['hub_seq']}&limit=2")
-    assert status == 200
+    status, rest = _raw_pull(t, f"since={page['hub_seq']}&limit=2000")
+    assert status == 200 and not rest["more"]
     assert _monitor_pull_seq(hub, phone.origin_id) == page["hub_seq"]
 
 
@@ -184,9 +189,9 @@ def test_a_bad_ack_is_refused_and_changes_nothing(hub, ack):
     field, and the device's recorded progress stays where it was."""
     _fill(hub, 6)
     phone, t = _phone(hub)
-    status, _ = _raw_pull(t, "since=3&limit=2&ack=2")
+    status, _ = _raw_pull(t, "since=3&limit=2000&ack=2")
     assert status == 200 and _monitor_pull_seq(hub, phone.origin_id) == 2
-    status, body = _raw_pull(t, f"since=5&limit=2&ack={ack}")
+    status, body = _raw_pull(t, f"since=5&limit=2000&ack={ack}")
     assert status == 422, body
     assert "ack" in body["error"]["fields"], body
     assert _monitor_pull_seq(hub, phone.origin_id) == 2
