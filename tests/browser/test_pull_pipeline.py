@@ -37,8 +37,12 @@ def test_browser_pull_is_pipelined_and_acks_what_it_stored(devices: Any, live: H
     for i in range(7):
         r = api.post(
             f"{live.url}/api/v1/records",
-            json={"kind": "incident", "team_id": team, "event_type": "armed_clash",
-                  "killed_max": i},
+            json={
+                "kind": "incident",
+                "team_id": team,
+                "event_type": "armed_clash",
+                "killed_max": i,
+            },
             headers={"X-CSRF-Token": csrf},
             timeout=10,
         )
