@@ -9,14 +9,15 @@ Flask's test client in tests.
 from __future__ import annotations
 
 import gzip
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from app import jsonfast
-from sync import Change, Hello, HubInfo, PullPage, PushResult
+from sync import Change, FetchedPage, Hello, HubInfo, PullPage, PushResult
 
 
 @dataclass
@@ -69,8 +70,50 @@ def urllib_sender(base_url: str, timeout: float = 60) -> Sender:
     return send
 
 
+T = TypeVar("T")
+
+
+class Ahead(Generic[T]):
+    """One call running in its own thread; calling the object waits for its result (or
+    raises what it raised). A pull asks for the next page through this while the caller
+    stores the current one: the hub's CPU and the client's overlap instead of taking turns.
+    The thread is a daemon: a page nobody waits for any more does not keep a process alive.
+    """
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="tawthiq-pull-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._fn()
+        except BaseException as exc:  # handed to the waiting caller, whatever it is
+            self._error = exc
+
+    def __call__(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+
+def pull_path(since: int, limit: int, ack: int | None = None) -> str:
+    """The pull request's path and query (`ack` only when given: docs/sync.md)."""
+    path = f"/api/v1/sync/pull?since={int(since)}&limit={int(limit)}"
+    return path if ack is None else f"{path}&ack={int(ack)}"
+
+
 class HttpTransport:
-    """`sync.client.Transport` over the hub's HTTP API."""
+    """`sync.client.Transport` over the hub's HTTP API.
+
+    It is also a `sync.client.PullAhead`: a replica's pull asks for the next page in a
+    thread while it stores this one. At most one request is in flight at a time (the next
+    is started only after the previous one was waited for), so `send` is never called
+    concurrently, only from another thread.
+    """
 
     def __init__(self, send: Sender, token: str, access_epoch: str | None = None) -> None:
         self._send = send
@@ -113,14 +156,29 @@ class HttpTransport:
             for r in body["results"]
         ]
 
-    def pull(self, since: int, limit: int) -> PullPage:
-        body = self._call("GET", f"/api/v1/sync/pull?since={int(since)}&limit={int(limit)}")
+    def pull(self, since: int, limit: int, ack: int | None = None) -> PullPage:
+        return self._page(self._call("GET", pull_path(since, limit, ack)))
+
+    def _page(self, body: Any) -> PullPage:
         return PullPage(
             changes=[Change.from_dict(c) for c in body["changes"]],
             hub_seq=body["hub_seq"],
             more=body["more"],
             forget=list(body.get("forget", [])),
         )
+
+    def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], FetchedPage]:
+        """Start the request in a thread; waiting gives the page as it arrived, whose
+        changes are rebuilt and hash-checked by `check()` in the caller's thread. The
+        thread only waits on the network (and inflates and parses), so the hub works on
+        the next page while the caller checks and stores this one."""
+        fetched = Ahead(lambda: self._call("GET", pull_path(since, limit, ack)))
+
+        def arrived() -> FetchedPage:
+            body = fetched()
+            return FetchedPage(int(body["hub_seq"]), bool(body["more"]), lambda: self._page(body))
+
+        return arrived
 
     def missing(self, have_vector: Mapping[str, int]) -> list[Change]:
         out: list[Change] = []

@@ -2,11 +2,17 @@
 
     python bench/bench_sync.py [--sizes 10000,100000] [--devices 50] [--per-device 200]
                                [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+                               [--sequential | --compare] [--pull-rounds 3]
 
 One device pushes N new records (create changes of realistic casualty and incident
-records, batches of 500, urllib transport, gzip) and a fresh device pulls them back
-(pages of 2000, each change rebuilt and hash-checked on the client), in changes per
-second, each beside a raw SQLite `executemany` of the same change JSON in the same run.
+records, batches of 500, urllib transport, gzip) and fresh devices pull them back in
+pages of 2000 with the device's own code (`HttpTransport` + `sync.pull_pipelined`: the
+next page in flight while this one is checked): once with each change rebuilt and
+hash-checked only, once into a fresh `Replica` (`Replica.pull`: checked and applied), in
+changes per second with the server's and the client's CPU seconds, each beside a raw
+SQLite `executemany` of the same change JSON in the same run. `--sequential` pulls one
+page at a time (no `ack`, as before); `--compare` does both, alternately, in each of
+`--pull-rounds` rounds, and prints the best and median round.
 The hub's `changes` and `records` rows are counted after: every change was validated,
 hashed, access-checked and materialised. Then DEVICES devices (threads, each its own
 device token) push PER_DEVICE changes each and pull, all at once: errors, wall time and
@@ -30,9 +36,11 @@ Figures of 2026-11-26, 17:17-17:27 UTC (2 CPUs shared with other test runs, load
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
@@ -48,7 +56,7 @@ import sqlalchemy as sa  # noqa: E402
 from support.hub_process import HubData, login, prepare_hub  # noqa: E402
 
 from app.sync_transport import HttpTransport, urllib_sender  # noqa: E402
-from sync import format_hlc, new_change  # noqa: E402
+from sync import FetchedPage, Replica, format_hlc, new_change, pull_pipelined  # noqa: E402
 
 BATCH = 500
 PAGE = 2000
@@ -176,7 +184,64 @@ def counts(hub: HubData) -> tuple[int, int]:
     return int(changes), int(records)
 
 
-def push_pull(hub: HubData, n: int) -> None:
+class _OnePageAtATime:
+    """The device's transport without `pull_ahead`: `Replica.pull` then waits for each
+    page before asking for the next (the protocol before `ack`; for --sequential)."""
+
+    def __init__(self, inner: HttpTransport) -> None:
+        self.inner = inner
+
+    def pull(self, since: int, limit: int) -> Any:
+        return self.inner.pull(since, limit)
+
+
+def fresh_pull(
+    dev: Device, pid: int, into_replica: bool, sequential: bool
+) -> tuple[int, float, float, float]:
+    """A fresh device pulls everything: (changes, wall s, server CPU s, client CPU s).
+
+    Into a replica it is the device's own `Replica.pull` (sync/client.py): each change
+    rebuilt, hash-checked and applied to the replica's records, the next page fetched
+    meanwhile by `HttpTransport.pull_ahead`. Without a replica the same pipelined loop
+    (`pull_pipelined`) only counts the pages the transport rebuilt and hash-checked.
+    """
+    c0, own0 = cpu(pid), time.process_time()
+    t = time.perf_counter()
+    if into_replica:
+        replica = Replica(dev.origin, dev.author, clock=lambda: 0, new_id=lambda: "")
+        transport: Any = _OnePageAtATime(dev.transport) if sequential else dev.transport
+        got = replica.pull(transport, "hub", PAGE).pulled
+    elif sequential:
+        since, got, more = 0, 0, True
+        while more:
+            page = dev.transport.pull(since, PAGE)
+            got += len(page.changes)
+            since, more = page.hub_seq, page.more
+    else:
+        counted = [0]
+
+        def store(fetched: FetchedPage) -> int:
+            page = fetched.check()  # every change rebuilt and hash-checked
+            counted[0] += len(page.changes)
+            return page.hub_seq
+
+        pull_pipelined(
+            0,
+            lambda since, ack: dev.transport.pull_ahead(since, PAGE, ack),
+            store,
+            lambda fetched: (fetched.hub_seq, fetched.more),
+        )
+        got = counted[0]
+    wall = time.perf_counter() - t
+    used = cpu(pid) - c0, time.process_time() - own0
+    if into_replica:
+        assert len(replica.log) == got and len(replica.records()) == got
+    return got, wall, *used
+
+
+def push_pull(
+    hub: HubData, n: int, sequential: bool = False, compare: bool = False, rounds: int = 1
+) -> None:
     server = hub.server().start(timeout=60)
     try:
         session, csrf = login(server.url, hub.username)
@@ -196,26 +261,41 @@ def push_pull(hub: HubData, n: int) -> None:
         push_cpu = cpu(pid) - c0
         now, peak = rss(pid)
         after = counts(hub)
-        fresh = Device(server.url, session, csrf)
-        c0 = cpu(pid)
-        t = time.perf_counter()
-        since, got, more = 0, 0, True
-        while more:
-            page = fresh.transport.pull(since, PAGE)
-            got += len(page.changes)
-            since, more = page.hub_seq, page.more
-        pull_s = time.perf_counter() - t
-        pull_cpu = cpu(pid) - c0
         print(
             f"N={n:,}: push {n / push_s:,.0f} changes/s ({push_s:.1f} s; "
             f"{n / push_cpu:,.0f} per server CPU-second) | raw sqlite "
             f"executemany {ins:,.0f} rows/s (x{ins / (n / push_s):.0f})"
         )
-        print(
-            f"N={n:,}: pull {got / pull_s:,.0f} changes/s ({pull_s:.1f} s, {got:,} changes; "
-            f"{got / pull_cpu:,.0f} per server CPU-second) | "
-            f"raw sqlite scan+json.loads {scan:,.0f} rows/s (x{scan / (got / pull_s):.0f})"
-        )
+        # The pushed changes are not the pulling device's: drop them, so that its garbage
+        # collector does not walk N dicts it would never hold.
+        del changes, bodies
+        gc.collect()
+        # With --compare, each round pulls the one-page-at-a-time way too, alternately,
+        # so both meet the same machine load; the best and median round are printed.
+        ways = [(into, seq) for into in (False, True) for seq in (sequential, True)]
+        ways = list(dict.fromkeys(ways if compare else [(False, sequential), (True, sequential)]))
+        runs: dict[tuple[bool, bool], list[tuple[float, float, float]]] = {w: [] for w in ways}
+        for _ in range(rounds):
+            for into_replica, one_by_one in ways:
+                got, pull_s, pull_cpu, client_cpu = fresh_pull(
+                    Device(server.url, session, csrf), pid, into_replica, one_by_one
+                )
+                assert got == n, (got, n)
+                runs[(into_replica, one_by_one)].append((pull_s, pull_cpu, client_cpu))
+        for (into_replica, one_by_one), done in runs.items():
+            walls = sorted(w for w, _, _ in done)
+            pull_s, pull_cpu, client_cpu = (statistics.median(x) for x in zip(*done, strict=True))
+            what = "into a fresh replica" if into_replica else "hash-checked, not stored"
+            rounds_note = (
+                f"best of {len(done)} {n / walls[0]:,.0f}/s, median " if len(done) > 1 else ""
+            )
+            print(
+                f"N={n:,}: pull {rounds_note}{n / pull_s:,.0f} changes/s ({pull_s:.2f} s, "
+                f"{what}{', one page at a time' if one_by_one else ', pipelined'}; server CPU "
+                f"{pull_cpu:.2f} s = {n / pull_cpu:,.0f} per CPU-second; client CPU "
+                f"{client_cpu:.2f} s) | raw sqlite scan+json.loads {scan:,.0f} rows/s "
+                f"(x{scan / (n / pull_s):.0f})"
+            )
         print(
             f"N={n:,}: hub validated and stored {after[0] - before[0]:,} changes, "
             f"materialised {after[1] - before[1]:,} records; server RSS {now} MiB, "
@@ -298,12 +378,23 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--per-device", type=int, default=200)
     ap.add_argument("--database-url", default=None, help="a PostgreSQL server URL")
+    ap.add_argument(
+        "--sequential",
+        action="store_true",
+        help="pull one page at a time, as before `ack`",
+    )
+    ap.add_argument(
+        "--compare",
+        action="store_true",
+        help="pull both ways, alternately, each round (pipelined and one page at a time)",
+    )
+    ap.add_argument("--pull-rounds", type=int, default=1, help="pulls of each kind per size")
     args = ap.parse_args()
     print(f"load average {load()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="tawthiq-bench-") as tmp:
         for n in [int(s) for s in args.sizes.split(",") if s]:
             hub = prepare_hub(Path(tmp) / f"push{n}")
-            push_pull(hub, n)
+            push_pull(hub, n, args.sequential, args.compare, args.pull_rounds)
         if args.devices:
             concurrent(prepare_hub(Path(tmp) / "many"), args.devices, args.per_device, "SQLite")
         if args.database_url:

@@ -21,7 +21,7 @@ from .changes import (
     compute_content_hash,
     new_change,
 )
-from .client import Replica, SyncReport, Transport
+from .client import FetchedPage, PullAhead, Replica, SyncReport, Transport, pull_pipelined
 from .fields import KINDS, KindSpec, field_class, kind_spec
 from .hlc import Hlc, format_hlc, parse_hlc, recv, tick
 from .hubs import (
@@ -63,6 +63,7 @@ __all__ = [
     "CanonicalError",
     "Change",
     "ChangeError",
+    "FetchedPage",
     "HaveVector",
     "Hello",
     "Hlc",
@@ -70,6 +71,7 @@ __all__ = [
     "InMemoryHub",
     "KindSpec",
     "OpInfo",
+    "PullAhead",
     "PullPage",
     "PushResult",
     "Receipt",
@@ -94,6 +96,7 @@ __all__ = [
     "materialise",
     "new_change",
     "parse_hlc",
+    "pull_pipelined",
     "recv",
     "sha256_hex",
     "tick",

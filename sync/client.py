@@ -12,14 +12,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from .changes import SCHEMA_VERSION, Change, ChangeError, blank_for_purge, new_change
 from .hlc import recv, tick
 from .materialise import RecordState, apply_change, link_merges
 from .protocol import HaveVector, Hello, HubInfo, PullPage, PushResult
 
-__all__ = ["Replica", "SyncReport", "Transport"]
+__all__ = ["FetchedPage", "PullAhead", "Replica", "SyncReport", "Transport", "pull_pipelined"]
 
 
 class Transport(Protocol):
@@ -39,6 +39,32 @@ class Transport(Protocol):
 
     def missing(self, have_vector: Mapping[str, int]) -> list[Change]:
         """Fetch the changes a replica with ``have_vector`` may lack."""
+        ...
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A pull page as it arrived, not yet checked: its cursor, and how to rebuild and
+    check its changes. The cursor is enough to ask for the next page, so the check of
+    this one (the client's largest cost) overlaps the hub's work on the next."""
+
+    hub_seq: int
+    more: bool
+    check: Callable[[], PullPage]
+
+
+@runtime_checkable
+class PullAhead(Protocol):
+    """A transport that can fetch a pull page while the replica stores the previous one.
+
+    ``pull_ahead`` starts the request at once (in a thread of the transport: the replica
+    does no IO) and returns a callable that waits for the page as it arrived, raising
+    what the request raised. ``ack`` is the highest hub_seq the replica has stored
+    (None: the hub takes ``since``, as for :meth:`Transport.pull`).
+    """
+
+    def pull_ahead(self, since: int, limit: int, ack: int | None) -> Callable[[], FetchedPage]:
+        """Start fetching the page after ``since``; the returned callable waits for it."""
         ...
 
 
@@ -199,16 +225,41 @@ class Replica:
 
     def pull(self, transport: Transport, peer_id: str, page_size: int = 500) -> SyncReport:
         """Pull pages after this peer's checkpoint; each page and its checkpoint are
-        taken together, so a crash repeats a page at worst, never skips one."""
+        taken together, so a crash repeats a page at worst, never skips one.
+
+        With a :class:`PullAhead` transport the next page is asked for while this one is
+        stored (see :meth:`_pull_ahead`); otherwise one page at a time.
+        """
+        if isinstance(transport, PullAhead):
+            return self._pull_ahead(transport, peer_id, page_size)
         report = SyncReport()
         while True:
             page = transport.pull(self.checkpoints.get(peer_id, 0), page_size)
-            self.receive(page.changes)
-            self.forget(page.forget)
-            self.checkpoints[peer_id] = page.hub_seq
-            report.pulled += len(page.changes)
+            self._store_page(peer_id, page, report)
             if not page.more:
                 return report
+
+    def _store_page(self, peer_id: str, page: PullPage, report: SyncReport) -> None:
+        self.receive(page.changes)
+        self.forget(page.forget)
+        self.checkpoints[peer_id] = page.hub_seq
+        report.pulled += len(page.changes)
+
+    def _pull_ahead(self, transport: PullAhead, peer_id: str, page_size: int) -> SyncReport:
+        report = SyncReport()
+
+        def store(fetched: FetchedPage) -> int:
+            page = fetched.check()
+            self._store_page(peer_id, page, report)
+            return page.hub_seq
+
+        pull_pipelined(
+            self.checkpoints.get(peer_id, 0),
+            lambda since, ack: transport.pull_ahead(since, page_size, ack),
+            store,
+            lambda fetched: (fetched.hub_seq, fetched.more),
+        )
+        return report
 
     def repair(self, transport: Transport) -> SyncReport:
         """Ask the hub for whatever the have-vector says is missing."""
@@ -280,6 +331,49 @@ class Replica:
         replica.outbox = list(snap["outbox"])
         replica.checkpoints = dict(snap["checkpoints"])
         return replica
+
+
+P = TypeVar("P")
+
+
+def pull_pipelined(
+    checkpoint: int,
+    ahead: Callable[[int, int | None], Callable[[], P]],
+    store: Callable[[P], int],
+    cursor: Callable[[P], tuple[int, bool]],
+) -> None:
+    """A pull with one request in flight ahead of the page being stored.
+
+    ``ahead(since, ack)`` starts a pull request and returns a callable that waits for its
+    page as it arrived; ``cursor(page)`` gives the page's ``(hub_seq, more)``;
+    ``store(page)`` checks and stores a page with its cursor and returns the new
+    checkpoint. Any page type will do, so the replica and a hub pulling from a hub share
+    this loop. The next request leaves before ``store`` runs, so the hub prepares page
+    N+1 while the client checks and stores page N.
+
+    The request for page N+1 (``since`` = page N's cursor) is sent before page N is
+    stored and carries ``ack`` = the checkpoint stored before page N: the hub never
+    records progress that is not stored. A pull whose last page came from such a request
+    ends with one closing request (``since`` = ``ack`` = the final checkpoint), so the
+    hub's record of this client's progress is exact; what that request brings is stored
+    like any page (and followed by more if it says ``more``). A one-page pull makes one
+    request, as a sequential pull does. A failed request or store raises: pages stored
+    so far stay, an unstored prefetched page is never acknowledged, and the next pull
+    starts again from the checkpoint.
+    """
+    stored = checkpoint
+    waiting, exact = ahead(stored, None), True
+    while True:
+        page = waiting()
+        next_since, more = cursor(page)
+        if more:
+            waiting, exact = ahead(next_since, stored), False
+        stored = store(page)
+        if more:
+            continue
+        if exact:  # that request told the hub everything stored before it was sent
+            return
+        waiting, exact = ahead(stored, stored), True
 
 
 def _hlc_at(clock_ms: int) -> str:

@@ -309,7 +309,7 @@ def _derive(state: RecordState) -> None:
         if name.startswith("@"):
             continue
         values[name] = live[0].value
-        if _several([c.value for c in live]):
+        if len(live) > 1 and _several([c.value for c in live]):
             conflicts[name] = list(live)
     for name, per_eid in state.elements.items():
         items: list[Any] = []

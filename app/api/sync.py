@@ -86,17 +86,18 @@ class PushView(MethodView):
 class PullView(MethodView):
     @permission("device")
     @blp.arguments(PullArgs, location="query")
-    def get(self, args: dict[str, int]) -> Response:
+    def get(self, args: dict[str, Any]) -> Response:
         """Changes after `since` you may hold, up to the safe watermark; `forget` lists
-        records you may no longer hold."""
-        page = sync_serve.pull_raw(require_principal(), _device(), args["since"], args["limit"])
+        records you may no longer hold. `ack` (optional, at most `since`) is what you have
+        stored: the hub records it as your progress instead of `since`."""
+        since, ack = args["since"], args.get("ack")
+        page = sync_serve.pull_raw(require_principal(), _device(), since, args["limit"], ack)
         if _is_peer():
-            peer_serve.note_pull(require_principal(), args["since"])
-        # The stored change bodies are compact JSON already: stream them as they are.
+            peer_serve.note_pull(require_principal(), since, ack, page["more"])
+        # The stored change bodies are compact JSON already: serve their bytes as they are.
         changes = page.pop("changes")
-        rest = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
-        body = '{"changes":[' + ",".join(changes) + "]," + rest[1:]
-        return json_bytes_response(body.encode())
+        rest = json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+        return json_bytes_response(b'{"changes":[' + b",".join(changes) + b"]," + rest[1:])
 
 
 @blp.route("/sync/missing")

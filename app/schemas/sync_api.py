@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class DeviceCreateSchema(Schema):
@@ -54,6 +56,22 @@ class HandshakeSchema(Schema):
 class PullArgs(Schema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
+    ack = fields.Integer(  # optional, no default: absent means "progress = since"
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "The highest hub_seq the caller has durably stored (at most "
+            "`since`). The hub records it as the caller's pull progress; without it the "
+            "progress is `since`. Lets a client ask for the next page before storing this one."
+        },
+    )
+
+    @validates_schema
+    def _ack_not_past_since(self, data: dict[str, Any], **_kw: Any) -> None:
+        # A caller asking for what follows `since` cannot have stored anything past it: a
+        # larger ack is a client bug, and recording it would overstate its progress.
+        ack = data.get("ack")
+        if ack is not None and ack > data.get("since", 0):
+            raise ValidationError("Must not be greater than since.", field_name="ack")
 
 
 class MissingSchema(Schema):

@@ -24,7 +24,7 @@ from app.schemas.records import SCHEMA_VERSION
 from app.security.principal import Principal
 from app.services import hub_keys, peer_rules, sync_push
 from app.services.changelog import current_seq
-from app.services.sync_serve import MAX_PULL
+from app.services.sync_serve import MAX_PULL, pull_progress
 
 UNKNOWN_RECORD = "record not known on this hub"
 
@@ -92,14 +92,17 @@ def handshake(principal: Principal, hello: dict[str, Any], limits: dict[str, int
     return answer
 
 
-def note_pull(principal: Principal, since: int) -> None:
-    """Remember how far the peer pulled (the monitor shows its lag)."""
+def note_pull(principal: Principal, since: int, ack: int | None = None, more: bool = False) -> None:
+    """Remember how far the peer pulled (the monitor shows its lag): what it acknowledged
+    as stored, or `since` when it sent no `ack` (see `sync_serve.pull_progress`); written
+    on a pull's last page (`more` false) or when "last seen" is 30 s old, as for devices."""
     token: PeerToken = principal.scopes["peer_token"]  # type: ignore[assignment]
     stale = token.last_seen_at is None or utcnow() - token.last_seen_at > timedelta(seconds=30)
-    if since > (token.last_pull_seq or 0) or stale:
+    progress = pull_progress(since, ack)
+    if (progress > (token.last_pull_seq or 0) and not more) or stale:
         begin_write()
         token = db.session.get(PeerToken, token.id)  # type: ignore[assignment]
-        token.last_pull_seq = max(token.last_pull_seq or 0, since)
+        token.last_pull_seq = max(token.last_pull_seq or 0, progress)
         _touch(token)
         db.session.commit()
 

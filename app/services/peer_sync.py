@@ -35,7 +35,8 @@ from app.extensions import db
 from app.models import Peer
 from app.schemas.records import SCHEMA_VERSION
 from app.services import hub_keys, peer_rules, peer_serve, sync_serve
-from app.sync_transport import Sender, SyncHttpError, urllib_sender
+from app.sync_transport import Ahead, Sender, SyncHttpError, pull_path, urllib_sender
+from sync import pull_pipelined
 
 log = logging.getLogger("tawthiq.peers")
 PAGE = 500
@@ -151,23 +152,38 @@ def push_to(peer: Peer, link: _Link, report: PeerReport, limit: int = PAGE) -> N
 
 
 def pull_from(peer: Peer, link: _Link, report: PeerReport, limit: int = PAGE) -> None:
-    """Fetch and apply pages after the pull checkpoint (data first, then checkpoint)."""
+    """Fetch and apply pages after the pull checkpoint (data first, then checkpoint).
+
+    The next page is fetched in a thread while this one is applied, acknowledging only
+    the checkpoint already stored (`sync.pull_pipelined`); only HTTP runs in that thread,
+    never the database.
+    """
     via = f"peer:{peer.id}"
-    while True:
-        page = link.call("GET", f"/api/v1/sync/pull?since={int(peer.pull_seq)}&limit={limit}")
+    peer_id = peer.id
+
+    def ahead(since: int, ack: int | None) -> Ahead[dict[str, Any]]:
+        return Ahead(lambda: link.call("GET", pull_path(since, limit, ack)))
+
+    def store(page: dict[str, Any]) -> int:
         changes = page["changes"]
+        here = db.session.get(Peer, peer_id)
+        assert here is not None
         if changes:
-            results = peer_serve.apply_from_peer(peer, changes, via)
+            results = peer_serve.apply_from_peer(here, changes, via)
             report.pulled += len(changes)
             report.count(results, report.statuses)
         report.forgotten += peer_serve.forget_records(list(page.get("forget") or []))
         begin_write()
-        peer = db.session.get(Peer, peer.id)  # type: ignore[assignment]
-        if int(page["hub_seq"]) != peer.pull_seq:
-            peer.pull_seq = int(page["hub_seq"])
-            db.session.commit()
-        if not page["more"]:
-            return
+        here = db.session.get(Peer, peer_id)
+        assert here is not None
+        if int(page["hub_seq"]) != here.pull_seq:
+            here.pull_seq = int(page["hub_seq"])
+        db.session.commit()
+        return int(here.pull_seq)
+
+    pull_pipelined(
+        int(peer.pull_seq), ahead, store, lambda page: (int(page["hub_seq"]), bool(page["more"]))
+    )
 
 
 def sync_peer(name: str, *, send: Sender | None = None, limit: int = PAGE) -> PeerReport:

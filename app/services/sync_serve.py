@@ -86,8 +86,33 @@ def pull(principal: Principal, device: Device | None, since: int, limit: int) ->
     return page
 
 
-def pull_raw(principal: Principal, device: Device | None, since: int, limit: int) -> dict[str, Any]:
-    """`pull`, with each change as the JSON text the hub stored (served as it is)."""
+def _body_bytes() -> Any:
+    """The stored change text as the UTF-8 bytes the database holds: a page is served
+    without decoding 1.2 MB into str and encoding it back (about 6 ms a page)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.convert_to(ChangeRow.body, "UTF8", type_=sa.LargeBinary).label("body")
+    return sa.cast(ChangeRow.body, sa.LargeBinary).label("body")  # SQLite: UTF-8 as stored
+
+
+def pull_progress(since: int, ack: int | None) -> int:
+    """What a pull request tells the hub the caller has stored: `ack` when it sent one
+    (a pipelining client asks past what it has stored), else `since` (older clients and
+    the browser ask for a page only once the previous one is stored)."""
+    return since if ack is None else ack
+
+
+def pull_raw(
+    principal: Principal, device: Device | None, since: int, limit: int, ack: int | None = None
+) -> dict[str, Any]:
+    """`pull`, with each change as the JSON text the hub stored, in UTF-8 bytes (served
+    as it is).
+
+    The device's progress (`last_pull_seq`, shown by the monitor) becomes
+    `max(old, pull_progress(since, ack))`, written when it moves on a pull's last page
+    (`more` false) or when the 30-second "last seen" is due: the pages in between stay a
+    pure read (a write per page cost ~15% of a page's CPU and a turn at SQLite's write
+    lock behind the pushes).
+    """
     limit = max(1, min(limit, MAX_PULL))
     watermark = current_seq()
     readable = readable_clause(principal)
@@ -95,7 +120,7 @@ def pull_raw(principal: Principal, device: Device | None, since: int, limit: int
     # limit; with a join it scanned every record of the caller's teams per page (a
     # 100k-change pull was quadratic).
     joined = sa.select(
-        ChangeRow.hub_seq, ChangeRow.body, ChangeRow.record_id, ChangeRow.touches_access
+        ChangeRow.hub_seq, _body_bytes(), ChangeRow.record_id, ChangeRow.touches_access
     ).where(sa.exists().where(Record.id == ChangeRow.record_id, readable))
     rows = db.session.execute(
         joined.where(ChangeRow.hub_seq > since, ChangeRow.hub_seq <= watermark)
@@ -114,23 +139,30 @@ def pull_raw(principal: Principal, device: Device | None, since: int, limit: int
                     ChangeRow.hub_seq <= since,
                 ).order_by(ChangeRow.hub_seq)
             ).all()
-    forget = list(
-        db.session.scalars(
-            sa.select(ChangeRow.record_id)
-            .join(Record, Record.id == ChangeRow.record_id)
-            .where(
-                ChangeRow.hub_seq > since,
-                ChangeRow.hub_seq <= cursor,
-                ChangeRow.touches_access.is_(True),
-                sa.not_(readable),
+    forget: list[str] = []
+    # When every hub_seq in (since, cursor] is a row of this page (hub_seq is the primary
+    # key), the caller may read all of the range and nothing in it narrowed access: the
+    # query is skipped. A gap (changes of records the caller may not hold, or dropped
+    # ones) makes the range larger than the page and the query runs.
+    if cursor - since != len(rows):
+        forget = list(
+            db.session.scalars(
+                sa.select(ChangeRow.record_id)
+                .join(Record, Record.id == ChangeRow.record_id)
+                .where(
+                    ChangeRow.hub_seq > since,
+                    ChangeRow.hub_seq <= cursor,
+                    ChangeRow.touches_access.is_(True),
+                    sa.not_(readable),
+                )
+                .distinct()
             )
-            .distinct()
         )
-    )
     if device is not None:
-        if since > (device.last_pull_seq or 0) or _contact_due(device):
+        progress = pull_progress(since, ack)
+        if (progress > (device.last_pull_seq or 0) and not more) or _contact_due(device):
             begin_write()  # SQLite cannot upgrade this request's read transaction safely
-            device.last_pull_seq = max(device.last_pull_seq or 0, since)
+            device.last_pull_seq = max(device.last_pull_seq or 0, progress)
             _touch(device)
         db.session.commit()
     return {

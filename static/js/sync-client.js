@@ -79,7 +79,14 @@ export class HttpTransport {
 
   push(changes) { return this.call('POST', '/sync/push', { changes }); }
 
-  pull(since, limit) { return this.call('GET', `/sync/pull?since=${since}&limit=${limit}`); }
+  /** A pull page; `ack` (optional, at most `since`) tells the hub what is stored. */
+  pull(since, limit, ack) {
+    const acked = Number.isInteger(ack) ? `&ack=${ack}` : '';
+    return this.call('GET', `/sync/pull?since=${since}&limit=${limit}${acked}`);
+  }
+
+  /** This transport may be asked for the next page before this one is stored. */
+  get pullsAhead() { return true; }
 
   missing(have, digest, limit) { return this.call('POST', '/sync/missing', { have, digest, limit }); }
 
@@ -199,18 +206,41 @@ export class SyncClient {
     if (this.onProgress) this.onProgress({ ...this.progress });
   }
 
+  /**
+   * Pull pages after the checkpoint. With a transport that `pullsAhead` (HTTP), the next
+   * page is fetched while this one is checked and stored, its request acknowledging only
+   * the checkpoint already stored; a pull that ended on such a request sends one closing
+   * request (since = ack = the checkpoint) so the hub's record of our progress is exact:
+   * the same order as sync/client.py's `pull_pipelined` (docs/sync.md, "pull").
+   * Otherwise (the conformance vectors' scripted hub) one page at a time.
+   */
   async pull(peer, report, seen) {
     const r = this.replica;
+    const ahead = Boolean(this.transport.pullsAhead);
+    let stored = await r.checkpoint(peer);
+    let waiting = this.transport.pull(stored, this.pageSize);
+    let exact = true;
     for (;;) {
-      const since = await r.checkpoint(peer);
-      const page = await this.transport.pull(since, this.pageSize);
+      const page = await waiting;
+      if (page.more && ahead) {
+        waiting = this.transport.pull(page.hub_seq, this.pageSize, stored);
+        waiting.catch(() => {}); // awaited below; a store that fails first must not leave it unhandled
+        exact = false;
+      }
       const changes = [];
       for (const d of page.changes || []) changes.push(await checkChange(d));
       if (seen) for (const c of changes) seen.add(c.record_id);
       await r.receive(changes, { checkpoint: { peer, hubSeq: page.hub_seq }, forget: page.forget || [] });
+      stored = page.hub_seq;
       report.pulled += changes.length;
       this.tellProgress({ pulled: (this.progress?.pulled || 0) + changes.length, pullAt: page.hub_seq });
-      if (!page.more) return;
+      if (page.more) {
+        if (!ahead) waiting = this.transport.pull(stored, this.pageSize);
+        continue;
+      }
+      if (exact) return;
+      waiting = this.transport.pull(stored, this.pageSize, stored);
+      exact = true;
     }
   }
 

@@ -63,3 +63,11 @@ def test_spec_validates_against_openapi_schema(spec):
     """The document passes openapi-spec-validator (skipped where it is not installed)."""
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(spec)
+
+
+def test_spec_describes_the_pull_query(spec):
+    """The pull operation lists since, limit and the optional ack (an integer from 0)."""
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/sync/pull"]["get"]["parameters"]}
+    assert {"since", "limit", "ack"} <= set(params)
+    assert params["ack"]["in"] == "query" and not params["ack"]["required"]
+    assert params["ack"]["schema"] == {"type": "integer", "minimum": 0}

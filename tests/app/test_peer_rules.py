@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -133,3 +134,41 @@ def test_rules_read_only_narrowing_and_widening(pair) -> None:
         ).scalar()
     )
     assert canaries == 0
+
+
+def _token_pull_seq(b: LocalHub) -> int:
+    """What B's monitor shows as A's pull progress (its replication token)."""
+    from app.models import PeerToken
+
+    return b.run(lambda: max(t.last_pull_seq for t in db.session.scalars(sa.select(PeerToken))))
+
+
+def test_peer_pull_is_pipelined_and_acknowledges_only_what_it_stored(pair) -> None:
+    """A pulls B's records in many small pages, each next page asked for while this one
+    is applied: A ends with every shared record, and B records as A's progress exactly
+    A's checkpoint (never more). A hand-made request with an `ack` below `since` moves
+    B's record only to the ack; a bad ack is refused and moves nothing."""
+    from app.services import peer_rules, peer_sync
+
+    a, b = pair
+    made = [b.create("Waer", f"incident {i}") for i in range(11)]
+    a.run(lambda: peer_sync.sync_peer("B", send=flask_sender(b), limit=3))
+    assert set(made) <= set(a.records())
+    pulled_to = a.run(lambda: peer_rules.find_peer("B").pull_seq)
+    assert pulled_to > 0 and _token_pull_seq(b) == pulled_to
+
+    token = a.run(lambda: peer_rules.find_peer("B").token)
+    client = b.app.test_client()
+
+    def pull(query: str) -> Any:
+        return client.get(
+            f"/api/v1/sync/pull?{query}", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    more = [b.create("Waer", f"later {i}") for i in range(4)]
+    top = pulled_to + len(more)
+    assert pull(f"since={top}&limit=2&ack={pulled_to + 1}").status_code == 200
+    assert _token_pull_seq(b) == pulled_to + 1
+    refused = pull(f"since={top}&limit=2&ack={top + 1}")
+    assert refused.status_code == 422 and "ack" in refused.get_json()["error"]["fields"]
+    assert _token_pull_seq(b) == pulled_to + 1
