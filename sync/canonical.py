@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "canonical_json",
     "reference_canonical_json",
     "sha256_hex",
+    "use_sorted_encoder",
 ]
 
 #: Largest integer that a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
@@ -191,8 +193,28 @@ def canonical_json(value: Any) -> str:
     return reference_canonical_json(value)
 
 
+# A faster encoder of compact, key-sorted UTF-8 JSON that an application may register
+# (the app registers orjson's): used only inside the fast path, where such output is
+# byte for byte the standard library's. The library stays standard-library only.
+_sorted_encoder: Callable[[Any], bytes] | None = None
+
+
+def use_sorted_encoder(encoder: Callable[[Any], bytes] | None) -> None:
+    """Register (or, with None, drop) a faster encoder for :func:`canonical_bytes`.
+
+    ``encoder(value)`` must return ``json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"), sort_keys=True)`` as UTF-8 for every value of the fast path
+    (BMP keys, safe integers, no floats, no lone surrogates); whoever registers one
+    proves that with a test against :func:`reference_canonical_json`.
+    """
+    global _sorted_encoder
+    _sorted_encoder = encoder
+
+
 def canonical_bytes(value: Any) -> bytes:
     """Return the canonical JSON of ``value`` as UTF-8 bytes (what gets hashed)."""
+    if _sorted_encoder is not None and _fast_path_ok(value):
+        return _sorted_encoder(value)
     return canonical_json(value).encode("utf-8")
 
 
