@@ -21,7 +21,14 @@ from flask import has_request_context, request
 
 from app.api import messages_ar
 
-__all__ = ["LANGUAGES", "arabic_for", "request_language", "translate", "translate_fields"]
+__all__ = [
+    "LANGUAGES",
+    "all_templates",
+    "arabic_for",
+    "request_language",
+    "translate",
+    "translate_fields",
+]
 
 LANGUAGES = ("en", "ar")
 
@@ -61,12 +68,21 @@ def _arabic_value(value: str) -> str:
 def _exact_from_elsewhere() -> dict[str, str]:
     """Messages whose Arabic already lives beside them in the code."""
     from app.schemas.record_rules import CROSS_FIELD_RULES
-    from app.vocabularies import ERROR_MESSAGES
+    from app.vocabularies import ERROR_MESSAGES, FIELD_MESSAGES
 
     table = {label["en"]: label["ar"] for label in ERROR_MESSAGES.values()}
     for rule in CROSS_FIELD_RULES:
         table[rule["message"]["en"]] = rule["message"]["ar"]
+    table.update({en: ar for en, ar in FIELD_MESSAGES.items() if not _PLACEHOLDER.search(en)})
     return table
+
+
+def all_templates() -> dict[str, str]:
+    """Every English template with values -> its Arabic (the API's and the record fields')."""
+    from app.vocabularies import FIELD_MESSAGES
+
+    fields = {en: ar for en, ar in FIELD_MESSAGES.items() if _PLACEHOLDER.search(en)}
+    return {**fields, **messages_ar.TEMPLATES}
 
 
 @functools.cache
@@ -74,9 +90,7 @@ def _tables() -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
     exact = {**_exact_from_elsewhere(), **messages_ar.EXACT}
     # The template with the most literal text first: "Must be {value}." must not take
     # what "Must be between {min} and {max}." says better.
-    ordered = sorted(
-        messages_ar.TEMPLATES.items(), key=lambda kv: -len(_PLACEHOLDER.sub("", kv[0]))
-    )
+    ordered = sorted(all_templates().items(), key=lambda kv: -len(_PLACEHOLDER.sub("", kv[0])))
     return exact, [(_compile(en), ar) for en, ar in ordered]
 
 

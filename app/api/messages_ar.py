@@ -8,9 +8,10 @@ English is the source text: views, services and schemas keep raising English, an
   it where Arabic word order wants it. A value is kept as sent (ids, codes, numbers) apart
   from its list commas, which become Arabic commas, and the few English words in `VALUES`.
 
-Messages with their own Arabic elsewhere (the record error codes of
-`app.vocabularies.ERROR_MESSAGES`, the cross-field rules of `app.schemas.record_rules`)
-are added from there by `app.api.language`, not repeated here.
+Messages with their own Arabic elsewhere are added from there by `app.api.language`, not
+repeated here: the record fields' messages (`app.vocabularies.ERROR_MESSAGES` and
+`FIELD_MESSAGES`, which the device also receives to read a sync refusal) and the
+cross-field rules of `app.schemas.record_rules`.
 
 tests/app/test_error_language.py fails when a message the code can send has no entry.
 """
@@ -268,21 +269,6 @@ EXACT: dict[str, str] = {
     "Unknown field.": "حقل غير معروف.",
     "String does not match expected pattern.": "النص لا يطابق الشكل المطلوب.",
     "Use letters, digits and . _ @ - only.": "استخدم الأحرف والأرقام و. _ @ - فقط.",
-    # --- record fields (app/schemas/records/) ----------------------------------------------------
-    "Must be a JSON object.": "يجب أن يكون كائن JSON.",
-    "Not a text value.": "ليست قيمة نصية.",
-    "Not a code.": "ليس رمزاً.",
-    "Not true or false.": "ليست صح أو خطأ.",
-    "Not a number like 34.7231.": "ليس رقماً مثل 34.7231.",
-    "Not a date written as text.": "ليس تاريخاً مكتوباً نصاً.",
-    "Use YYYY-MM-DD.": "اكتب التاريخ بالشكل سنة-شهر-يوم (YYYY-MM-DD).",
-    "Use YYYY, YYYY-MM or YYYY-MM-DD.": (
-        "اكتب التاريخ بالشكل سنة أو سنة-شهر أو سنة-شهر-يوم (YYYY أو YYYY-MM أو YYYY-MM-DD)."
-    ),
-    "Not a date and time written as text.": "ليس تاريخاً ووقتاً مكتوبين نصاً.",
-    "Use YYYY-MM-DDTHH:MM:SSZ (UTC) or an offset.": (
-        "اكتب الوقت بالشكل YYYY-MM-DDTHH:MM:SSZ (بالتوقيت العالمي) أو مع فرق التوقيت."
-    ),
 }
 
 TEMPLATES: dict[str, str] = {
@@ -388,17 +374,6 @@ TEMPLATES: dict[str, str] = {
     "Must be less than or equal to {max}.": "يجب ألا تزيد على {max}.",
     "Must be greater than {min}.": "يجب أن تكون أكبر من {min}.",
     "Must be less than {max}.": "يجب أن تكون أصغر من {max}.",
-    # --- record fields (app/schemas/records/) ----------------------------------------------------
-    "Longer than {n} characters.": "أطول من {n} حرفاً.",
-    "Not one of: {choices}.": "ليست من: {choices}.",
-    "Must be {value}.": "يجب أن تكون {value}.",
-    "Must be between {min} and {max}.": "يجب أن تكون بين {min} و{max}.",
-    "At most {n} decimal places.": "{n} منازل عشرية على الأكثر.",
-    "The year must be between {min} and {max}.": "يجب أن تكون السنة بين {min} و{max}.",
-    "At most {n} entries.": "{n} عناصر على الأكثر.",
-    "{value} is not a day of the calendar.": "{value} ليس يوماً في التقويم.",
-    "{value} is not a real moment.": "{value} ليس وقتاً حقيقياً.",
-    "{value} is listed twice.": "{value} مذكور مرتين.",
 }
 
 # English words that reach a message as a value (place levels, token states, profiles).

@@ -17,7 +17,8 @@ from marshmallow import Schema, ValidationError
 
 import app as app_package
 from app.api import messages_ar
-from app.api.language import arabic_for, translate, translate_fields
+from app.api.language import all_templates, arabic_for, translate, translate_fields
+from app.vocabularies import FIELD_MESSAGES
 
 APP = Path(app_package.__file__).parent
 ARABIC = re.compile("[\u0600-\u06ff]")
@@ -258,9 +259,9 @@ def test_the_walk_sees_the_messages_of_each_kind_of_source():
 def test_translations_are_arabic_and_keep_their_placeholders():
     """Every Arabic entry is Arabic text, and a template's Arabic uses exactly the values
     its English names (a value dropped or misspelt would vanish from the message)."""
-    for english, arabic in {**messages_ar.EXACT, **messages_ar.TEMPLATES}.items():
+    for english, arabic in {**messages_ar.EXACT, **FIELD_MESSAGES}.items():
         assert ARABIC.search(arabic), english
-    for english, arabic in messages_ar.TEMPLATES.items():
+    for english, arabic in all_templates().items():
         names = set(re.findall(r"\{(\w+)\}", english))
         assert names and names == set(re.findall(r"\{(\w+)\}", arabic)), english
 
