@@ -519,13 +519,13 @@ FIELD_MESSAGES: dict[str, str] = {
     "Use YYYY-MM-DDTHH:MM:SSZ (UTC) or an offset.": (
         "اكتب الوقت بالشكل YYYY-MM-DDTHH:MM:SSZ (بالتوقيت العالمي) أو مع فرق التوقيت."
     ),
-    "Longer than {n} characters.": "أطول من {n} حرفاً.",
+    "Longer than {n} characters.": "عدد الأحرف أكثر من {n}.",
     "Not one of: {choices}.": "ليست من: {choices}.",
-    "Must be {value}.": "يجب أن تكون {value}.",
-    "Must be between {min} and {max}.": "يجب أن تكون بين {min} و{max}.",
-    "At most {n} decimal places.": "{n} منازل عشرية على الأكثر.",
+    "Must be {value}.": "يجب أن تكون القيمة {value}.",
+    "Must be between {min} and {max}.": "يجب أن تكون القيمة بين {min} و{max}.",
+    "At most {n} decimal places.": "يجب ألا يزيد عدد المنازل العشرية على {n}.",
     "The year must be between {min} and {max}.": "يجب أن تكون السنة بين {min} و{max}.",
-    "At most {n} entries.": "{n} عناصر على الأكثر.",
+    "At most {n} entries.": "يجب ألا يزيد عدد العناصر على {n}.",
     "{value} is not a day of the calendar.": "{value} ليس يوماً في التقويم.",
     "{value} is not a real moment.": "{value} ليس وقتاً حقيقياً.",
     "{value} is listed twice.": "{value} مذكور مرتين.",

@@ -279,14 +279,14 @@ TEMPLATES: dict[str, str] = {
     "The inflated body is larger than {limit} bytes.": (
         "المحتوى بعد فك الضغط أكبر من {limit} بايت."
     ),
-    "At most {limit} bytes.": "{limit} بايت على الأكثر.",
-    "At most {n} changes per push.": "{n} تغيير على الأكثر في كل إرسال.",
+    "At most {limit} bytes.": "يجب ألا يزيد الحجم على {limit} بايت.",
+    "At most {n} changes per push.": "يجب ألا يزيد عدد التغييرات في الإرسال الواحد على {n}.",
     # --- logging in and permissions ----------------------------------------------------------
     "This partner token is {state}.": "رمز الشريك هذا {state}.",
     "Too many failed logins from this address; try again in {wait} s.": (
-        "محاولات دخول فاشلة كثيرة من هذا العنوان؛ حاول مرة أخرى بعد {wait} ثانية."
+        "محاولات دخول فاشلة كثيرة من هذا العنوان؛ حاول مرة أخرى بعد {wait} ث."
     ),
-    "Use at least {n} characters.": "استخدم {n} أحرف على الأقل.",
+    "Use at least {n} characters.": "يجب ألا يقل عدد الأحرف عن {n}.",
     # --- lookups by name ---------------------------------------------------------------------
     "No team {name}.": "لا يوجد فريق {name}.",
     "No user {name}.": "لا يوجد مستخدم {name}.",
@@ -305,13 +305,15 @@ TEMPLATES: dict[str, str] = {
     "A {level} cannot be inside a {parent}.": "لا يمكن وضع {level} داخل {parent}.",
     "Must be below {level}.": "يجب أن يكون مستواه أدنى من {level}.",
     "{name} already exists here.": "{name} موجود هنا من قبل.",
-    "The file has {n} problem(s); nothing was imported.": ("في الملف {n} مشكلة؛ لم يُستورد أي شيء."),
+    "The file has {n} problem(s); nothing was imported.": (
+        "في الملف مشكلات عددها {n}؛ لم يُستورد أي شيء."
+    ),
     # --- exports and partner tokens ----------------------------------------------------------
     "Unknown profile; one of {choices}.": "ملف غير معروف؛ اختر أحد: {choices}.",
     "Profile {profile} exports as {formats}.": "الملف {profile} يُصدَّر بصيغة: {formats}.",
     "Profile {profile} exports {kinds}.": "الملف {profile} يصدّر: {kinds}.",
     "The expiry must be in the future and within {days} days.": (
-        "يجب أن يكون تاريخ الانتهاء في المستقبل وخلال {days} يوماً."
+        "يجب أن يكون تاريخ الانتهاء في المستقبل، على ألا يزيد بُعده عن اليوم على {days} من الأيام."
     ),
     # --- hubs and bundles --------------------------------------------------------------------
     "Unknown kinds: {kinds}; use {choices}.": "أنواع غير معروفة: {kinds}؛ استخدم: {choices}.",
@@ -364,16 +366,16 @@ TEMPLATES: dict[str, str] = {
     '"{input}" cannot be formatted as a datetime.': 'لا يمكن كتابة "{input}" تاريخاً ووقتاً.',
     "Length must be between {min} and {max}.": "يجب أن يكون الطول بين {min} و{max}.",
     "Length must be {equal}.": "يجب أن يكون الطول {equal}.",
-    "Longer than maximum length {max}.": "أطول من الحد الأقصى {max}.",
-    "Shorter than minimum length {min}.": "أقصر من الحد الأدنى {min}.",
+    "Longer than maximum length {max}.": "أطول من الحد الأقصى للطول ({max}).",
+    "Shorter than minimum length {min}.": "أقصر من الحد الأدنى للطول ({min}).",
     "Must be one of: {choices}.": "يجب أن تكون إحدى القيم: {choices}.",
     "Must be greater than or equal to {min} and less than or equal to {max}.": (
-        "يجب أن تكون بين {min} و{max}."
+        "يجب أن تكون القيمة بين {min} و{max}."
     ),
-    "Must be greater than or equal to {min}.": "يجب ألا تقل عن {min}.",
-    "Must be less than or equal to {max}.": "يجب ألا تزيد على {max}.",
-    "Must be greater than {min}.": "يجب أن تكون أكبر من {min}.",
-    "Must be less than {max}.": "يجب أن تكون أصغر من {max}.",
+    "Must be greater than or equal to {min}.": "يجب ألا تقل القيمة عن {min}.",
+    "Must be less than or equal to {max}.": "يجب ألا تزيد القيمة على {max}.",
+    "Must be greater than {min}.": "يجب أن تكون القيمة أكبر من {min}.",
+    "Must be less than {max}.": "يجب أن تكون القيمة أصغر من {max}.",
 }
 
 # English words that reach a message as a value (place levels, token states, profiles).

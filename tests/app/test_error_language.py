@@ -270,8 +270,8 @@ def test_values_in_a_message_are_kept_with_arabic_commas():
     """Interpolated values (codes, numbers) come through unchanged inside the Arabic, lists
     with the Arabic comma; the longer template wins over a shorter one that also matches."""
     assert arabic_for("Not one of: killed, injured.") == "ليست من: killed، injured."
-    assert arabic_for("Must be between 0 and 130.") == "يجب أن تكون بين 0 و130."
-    assert arabic_for("Must be 'casualty'.") == "يجب أن تكون 'casualty'."
+    assert arabic_for("Must be between 0 and 130.") == "يجب أن تكون القيمة بين 0 و130."
+    assert arabic_for("Must be 'casualty'.") == "يجب أن تكون القيمة 'casualty'."
     assert arabic_for("A district cannot be inside a community.") == (
         "لا يمكن وضع منطقة داخل تجمع سكني."
     )
