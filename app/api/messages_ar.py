@@ -297,7 +297,7 @@ TEMPLATES: dict[str, str] = {
     "Use one of {choices}.": "استخدم أحد: {choices}.",
     "{field} cannot change.": "لا يمكن تغيير {field}.",
     "Only a coordinator may set verification to {status}.": (
-        "لا يجعل حالة التحقق {status} إلا المنسق."
+        "لا يجعل حالة التحقق «{status}» إلا المنسق."
     ),
     "Unknown record kind {kind}.": "نوع سجل غير معروف {kind}.",
     # --- places ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from browser.harness import Hub
 
+from app.api.language import arabic_for
 from app.services import access, changelog, sync_push
 
 ARABIC_UNKNOWN_PLACE = "مكان غير معروف."
@@ -120,3 +121,9 @@ def test_every_fixed_hub_reason_has_arabic(devices: Any, live: Hub) -> None:
     ]
     assert not untranslated, untranslated
     assert all(en == s for s, _, en in answers)
+    # A reporter rule refused over REST (capitalised, with a full stop) reads the same as
+    # when it comes back from a push: one wording for both.
+    for english, arabic, _ in answers:
+        rest = arabic_for(english[0].upper() + english[1:] + ".")
+        if rest is not None:
+            assert rest == arabic + ".", english
