@@ -36,6 +36,28 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": (
+                "Errors share one body: {error: {code, message, fields}}. The message and "
+                "the field reasons are in the request's language: Arabic when "
+                "Accept-Language prefers ar (the web app sends its UI language), else "
+                "English. code and the field names never change with the language. "
+                "Sync push results keep their reason in English."
+            )
+        },
+        "components": {
+            "parameters": {
+                "AcceptLanguage": {
+                    "name": "Accept-Language",
+                    "in": "header",
+                    "required": False,
+                    "description": "ar for Arabic error messages; anything else: English.",
+                    "schema": {"type": "string", "example": "ar"},
+                }
+            }
+        },
+    },
     "TESTING": False,
 }
 
@@ -95,7 +117,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     wipe_after = os.environ.get("TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS")
     if wipe_after:
         config["WIPE_AFTER_FAILED_UNLOCKS"] = _count(
-            "TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS", wipe_after)
+            "TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS", wipe_after
+        )
     if os.environ.get("TAWTHIQ_SECURE_COOKIES") == "1":
         config["SESSION_COOKIE_SECURE"] = True
     if "SECRET_KEY" not in overrides:

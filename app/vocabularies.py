@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_SENSITIVITY",
     "ERROR_MESSAGES",
     "FIELD_LABELS",
+    "FIELD_MESSAGES",
     "VOCABULARIES",
     "codes",
     "vocabulary_payload",
@@ -499,6 +500,37 @@ ERROR_MESSAGES: dict[str, Label] = {
     ),
 }
 
+# The record fields' own messages (app/schemas/records/common.py, kinds.py) as English
+# template -> Arabic template; ``{name}`` stands for a value (a code list, a number, a date).
+# The API answers with their Arabic (app/api/language.py), and the device receives them
+# with the vocabularies to read a sync refusal that quotes them (static/js/reasons.js).
+FIELD_MESSAGES: dict[str, str] = {
+    "Must be a JSON object.": "يجب أن يكون كائن JSON.",
+    "Not a text value.": "ليست قيمة نصية.",
+    "Not a code.": "ليس رمزاً.",
+    "Not true or false.": "ليست صح أو خطأ.",
+    "Not a number like 34.7231.": "ليس رقماً مثل 34.7231.",
+    "Not a date written as text.": "ليس تاريخاً مكتوباً نصاً.",
+    "Use YYYY-MM-DD.": "اكتب التاريخ بالشكل سنة-شهر-يوم (YYYY-MM-DD).",
+    "Use YYYY, YYYY-MM or YYYY-MM-DD.": (
+        "اكتب التاريخ بالشكل سنة أو سنة-شهر أو سنة-شهر-يوم (YYYY أو YYYY-MM أو YYYY-MM-DD)."
+    ),
+    "Not a date and time written as text.": "ليس تاريخاً ووقتاً مكتوبين نصاً.",
+    "Use YYYY-MM-DDTHH:MM:SSZ (UTC) or an offset.": (
+        "اكتب الوقت بالشكل YYYY-MM-DDTHH:MM:SSZ (بالتوقيت العالمي) أو مع فرق التوقيت."
+    ),
+    "Longer than {n} characters.": "عدد الأحرف أكثر من {n}.",
+    "Not one of: {choices}.": "ليست من: {choices}.",
+    "Must be {value}.": "يجب أن تكون القيمة {value}.",
+    "Must be between {min} and {max}.": "يجب أن تكون القيمة بين {min} و{max}.",
+    "At most {n} decimal places.": "يجب ألا يزيد عدد المنازل العشرية على {n}.",
+    "The year must be between {min} and {max}.": "يجب أن تكون السنة بين {min} و{max}.",
+    "At most {n} entries.": "يجب ألا يزيد عدد العناصر على {n}.",
+    "{value} is not a day of the calendar.": "{value} ليس يوماً في التقويم.",
+    "{value} is not a real moment.": "{value} ليس وقتاً حقيقياً.",
+    "{value} is listed twice.": "{value} مذكور مرتين.",
+}
+
 
 def codes(vocabulary: str) -> tuple[str, ...]:
     """Return the codes of ``vocabulary`` in display order."""
@@ -518,5 +550,6 @@ def vocabulary_payload() -> dict[str, Any]:
         },
         "fields": {name: dict(label) for name, label in FIELD_LABELS.items()},
         "errors": {code: dict(label) for code, label in ERROR_MESSAGES.items()},
+        "messages": dict(FIELD_MESSAGES),
         "default_sensitivity": dict(DEFAULT_SENSITIVITY),
     }

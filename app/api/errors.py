@@ -2,6 +2,8 @@
 
 Every error, whatever raised it, leaves as
 `{"error": {"code": "...", "message": "...", "fields": {...}}}` with its HTTP status.
+The message and the field reasons are in the request's language (`app.api.language`);
+the code and the field names never change with it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from app.api.language import request_language, translate, translate_fields
 from app.extensions import db
 
 # A stable machine-readable code per status, for errors that carry none of their own.
@@ -37,8 +40,16 @@ DEFAULT_CODES = {
 
 class ErrorBodySchema(Schema):
     code = fields.String(metadata={"description": "stable machine-readable code"})
-    message = fields.String(metadata={"description": "what went wrong, for a person"})
-    fields_ = fields.Dict(data_key="fields", metadata={"description": "field -> reasons"})
+    message = fields.String(
+        metadata={
+            "description": "what went wrong, for a person: Arabic when the request's "
+            "Accept-Language prefers ar, else English"
+        }
+    )
+    fields_ = fields.Dict(
+        data_key="fields",
+        metadata={"description": "field -> reasons (field names never translated)"},
+    )
 
 
 class ErrorSchema(Schema):
@@ -82,17 +93,21 @@ def error_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    """Build the JSON error response every API error uses."""
+    """Build the JSON error response every API error uses, its text in the request's
+    language (English unless ``Accept-Language`` prefers Arabic)."""
+    lang = request_language()
     body: dict[str, Any] = {
         "code": code or DEFAULT_CODES.get(status, "error"),
-        "message": message,
-        "fields": fields or {},
+        "message": translate(message, lang),
+        "fields": translate_fields(fields or {}, lang),
     }
     body.update(extra or {})
     response = jsonify({"error": body})
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
+    # The same URL answers in another language for another Accept-Language.
+    response.vary.add("Accept-Language")
     return response
 
 

@@ -38,6 +38,7 @@ export class Engine extends EventTarget {
     this.schemas = null;
     this.places = null; // the sealed gazetteer, in memory while unlocked (gazetteer.js)
     this.session = null; // {user, csrf_token}: only in memory
+    this.lang = 'en'; // the UI's language ('ar' or 'en'): what the server's refusals are in
     this.scheduler = null;
     this.timers = { idle: null, hiddenAt: null, hidden: null };
     this.activity = () => this.touch();
@@ -67,7 +68,9 @@ export class Engine extends EventTarget {
   // -- the server session (only for log in, device registration and schemas) ------------
 
   async api(method, path, body, { csrf = true } = {}) {
-    const headers = { Accept: 'application/json' };
+    // The server words its refusals in the app's language (the UI sets `lang`), not in
+    // whatever the browser itself prefers.
+    const headers = { Accept: 'application/json', 'Accept-Language': this.lang === 'ar' ? 'ar' : 'en' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = this.session?.csrf_token || 'login';
     const response = await fetch(API + path, { method, headers, credentials: 'same-origin',

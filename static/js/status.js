@@ -211,7 +211,7 @@ export class StatusStrip {
       const status = this.tr(`strip_status_${p.status}`);
       return h('li', { 'data-record': p.record_id }, label, ' — ',
         h('span', { class: 'refusal-status', text: status.startsWith('strip_') ? p.status : status }), ': ',
-        h('bdi', { class: 'reason', text: p.reason || '' }));
+        ui.reasonNode(p.reason, { class: 'reason' }));
     }));
   }
 }

@@ -6,6 +6,7 @@
 import { h } from './dom.js';
 import { MIN_PASSPHRASE } from './engine.js';
 import { addStrings, t } from './i18n.js';
+import { reasonText } from './reasons.js';
 import { SCREENS } from './screens/index.js';
 import { StatusStrip } from './status.js';
 
@@ -34,6 +35,7 @@ export class Ui {
 
   async setLang(lang) {
     this.lang = lang;
+    this.engine.lang = lang;
     document.documentElement.lang = lang;
     document.documentElement.dir = lang === 'ar' ? 'rtl' : 'ltr';
     if (this.engine.vault) await this.engine.vault.put('lang', lang);
@@ -44,6 +46,7 @@ export class Ui {
     const phase = await this.engine.boot();
     const lang = (await this.engine.vault.get('lang')) || (navigator.language?.startsWith('en') ? 'en' : 'ar');
     this.lang = lang;
+    this.engine.lang = lang;
     document.documentElement.lang = lang;
     document.documentElement.dir = lang === 'ar' ? 'rtl' : 'ltr';
     if (phase === 'new') await this.engine.resumeSession();
@@ -257,6 +260,17 @@ export class Ui {
   notifyScreen(hook, ...args) {
     const fn = this.screen?.[hook];
     if (fn && this.root.querySelector('#view')) fn.call(this.screen, this, ...args);
+  }
+
+  /** A refusal reason of the hub (English on the wire) in the UI's language. */
+  reasonText(reason) {
+    return reasonText(this.lang, reason, this.engine.schemas);
+  }
+
+  /** `reason` for a person, the hub's own English kept as the tooltip when translated. */
+  reasonNode(reason, attrs = {}) {
+    const text = this.reasonText(reason || '');
+    return h('bdi', { ...attrs, text, ...(text !== reason ? { title: reason } : {}) });
   }
 
   errorText(exc) {

@@ -71,3 +71,10 @@ def test_spec_describes_the_pull_query(spec):
     assert {"since", "limit", "ack"} <= set(params)
     assert params["ack"]["in"] == "query" and not params["ack"]["required"]
     assert params["ack"]["schema"] == {"type": "integer", "minimum": 0}
+
+
+def test_spec_says_how_the_language_of_errors_is_chosen(spec):
+    """The description names Accept-Language, and a header parameter documents it."""
+    assert "Accept-Language" in spec["info"]["description"]
+    header = spec["components"]["parameters"]["AcceptLanguage"]
+    assert header["in"] == "header" and header["name"] == "Accept-Language"

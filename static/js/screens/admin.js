@@ -193,7 +193,7 @@ async function parkedTab(ui) {
   return [h('p', { class: 'hint', text: ui.tr('adm_parked_help') }),
     parked.length ? table([ui.tr('adm_reason'), ui.tr('adm_record'), ui.tr('adm_user'), ui.tr('adm_received'), ui.tr('adm_resolution')],
       parked.map((p) => h('tr', { 'data-op': p.op_id },
-        h('td', {}, h('bdi', { text: p.reason }), changeSummary(ui, p)),
+        h('td', {}, ui.reasonNode(p.reason), changeSummary(ui, p)),
         h('td', {}, ui.engine.view(p.record_id)
           ? h('a', { href: `#/record/${encodeURIComponent(p.record_id)}` }, h('bdi', { text: ui.title(ui.engine.view(p.record_id)) }))
           : h('bdi', { text: `${p.kind ? ui.kindLabel(p.kind) : ''} ${shortId(p.record_id)}` })),

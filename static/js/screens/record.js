@@ -151,7 +151,7 @@ export default {
         state ? h('span', { class: `badge sync-${state.state}`, id: 'record-sync', 'data-state': state.state },
           ui.tr('rd_sync_state'), ': ', ui.tr(`rd_sync_${state.state}`) === `rd_sync_${state.state}`
             ? state.state : ui.tr(`rd_sync_${state.state}`),
-          state.reason ? h('bdi', { text: ` — ${state.reason}` }) : null) : null,
+          state.reason ? [' — ', ui.reasonNode(state.reason)] : null) : null,
         view.needs_review ? h('span', { class: 'badge', text: ui.tr('needs_review') }) : null,
         view.purged || view.deleted ? null
           : h('a', { class: 'button', id: 'edit-record', href: `#/records/edit/${encodeURIComponent(id)}`,

@@ -119,7 +119,7 @@ function renderList(ui) {
     badge.hidden = false;
     badge.dataset.state = s.state;
     badge.textContent = ui.tr(`rec_sync_${s.state}`);
-    if (s.reason) badge.title = s.reason;
+    if (s.reason) badge.title = ui.reasonText(s.reason);
   });
   const item = (v) => {
     const values = v.values;
