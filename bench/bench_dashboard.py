@@ -87,10 +87,16 @@ def _template_state() -> dict[str, Any]:
 
 def _rows(n: int, teams: list[str], places: list[tuple[str, str]], seed: int = 7):
     """Generated records cache rows, in batches of 20 000."""
+    from app.services.incident_links import event_values
+
     rng = random.Random(seed)
     state = _template_state()
     day0 = date(2024, 12, 1)
     incidents: dict[str, list[str]] = {t: [] for t in teams}
+    # What a casualty copies from its incident (app/services/incident_links.py): the
+    # change path would keep these; the bulk load computes them here, without touching
+    # the random stream (the same records as before the copies existed).
+    event_of: dict[str, dict[str, Any]] = {}
     batch: list[dict[str, Any]] = []
     kinds = [k for k, _ in KINDS]
     weights = [w for _, w in KINDS]
@@ -126,6 +132,8 @@ def _rows(n: int, teams: list[str], places: list[tuple[str, str]], seed: int = 7
             "sensitivity": "confidential",
             "created_origin": f"dev-{rng.randrange(40)}",
             "family_notified": False,
+            "linked_killed": 0,  # filled once every casualty is in (_fill_sums)
+            "linked_injured": 0,
         }
         if kind == "incident":
             kmin = rng.randrange(0, 30)
@@ -136,6 +144,7 @@ def _rows(n: int, teams: list[str], places: list[tuple[str, str]], seed: int = 7
                 event_type="shelling_artillery_missile",
             )
             incidents[team].append(rid)
+            event_of[rid] = row
         elif kind == "casualty":
             row.update(
                 outcome=rng.choice(["killed", "killed", "injured", "died_of_wounds"]),
@@ -169,6 +178,8 @@ def _rows(n: int, teams: list[str], places: list[tuple[str, str]], seed: int = 7
                 quantity_committed=rng.randrange(0, 100),
                 quantity_delivered=rng.randrange(0, 50),
             )
+        if kind == "casualty":
+            row.update(event_values(row, event_of.get(row["incident_id"] or "")))
         batch.append(row)
         if len(batch) >= 20_000:
             yield batch
@@ -191,6 +202,7 @@ def _load(app: Any, n: int, teams: list[str], places: list[tuple[str, str]]) -> 
                 row["created_at"] = row["updated_at"] = base + timedelta(seconds=row["updated_seq"])
             db.session.execute(Record.__table__.insert(), full)
             db.session.commit()
+        _fill_sums()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE records")
@@ -198,6 +210,18 @@ def _load(app: Any, n: int, teams: list[str], places: list[tuple[str, str]]) -> 
             db.session.execute(db.text("ANALYZE"))
             db.session.commit()
     return time.perf_counter() - started
+
+
+def _fill_sums() -> None:
+    """Each incident's linked sums, once every casualty is in (timed: what the cache
+    costs to fill in SQL)."""
+    from app.extensions import db
+    from app.services import incident_links
+
+    started = time.perf_counter()
+    incident_links.refresh_all_sums()
+    db.session.commit()
+    print(f"  incidents' linked sums filled in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 _SERVER_PID: list[int] = []  # the PostgreSQL backend serving this process, if any
@@ -247,14 +271,33 @@ def _raw(url: str, sql: str, team: str) -> float:
 
 
 def _reuse(url: str) -> tuple[Any, str, list[str]]:
-    """A database loaded by an earlier run: its app, coordinator and teams."""
-    from app import create_app
+    """A database loaded by an earlier run: its app, coordinator and teams. A file
+    loaded by an older version is upgraded first; the incident copies a hub gets by a
+    cache rebuild (the bench's rows have no change log) are filled in SQL, timed."""
+    from app import create_app, migrate
     from app.extensions import db
     from app.models import Team, User
 
+    before = migrate.current_revision(url)
+    migrate.upgrade(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
         import sqlalchemy as sa
+
+        if before != migrate.current_revision(url):
+            from app.services import incident_links
+
+            started = time.perf_counter()
+            incident_links.refresh_all_events()
+            db.session.commit()
+            print(
+                f"  upgraded from {before}: casualty copies filled in "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+            _fill_sums()
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
 
         user = db.session.scalar(sa.select(User).where(User.username == "bench-coordinator"))
         teams = list(

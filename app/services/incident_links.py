@@ -139,6 +139,7 @@ def refresh_casualties_of(incident_ids: Iterable[str], skip: Iterable[str] = ())
     incidents = _incident_rows(ids)
     cols = [
         _RECORDS.c.id,
+        _RECORDS.c.kind,
         _RECORDS.c.team_id,
         _RECORDS.c.incident_id,
         *(_RECORDS.c[c] for c in EVENT_COLUMNS.values()),
@@ -146,11 +147,11 @@ def refresh_casualties_of(incident_ids: Iterable[str], skip: Iterable[str] = ())
     ]
     updates = []
     for part in _chunks(ids):
-        stmt = sa.select(*cols).where(
-            _RECORDS.c.incident_id.in_(part), _RECORDS.c.kind == "casualty"
-        )
+        # Only the incident id in SQL: with `kind` too, SQLite without statistics walks
+        # the kind index (every casualty) instead of the incident id's few entries.
+        stmt = sa.select(*cols).where(_RECORDS.c.incident_id.in_(part))
         for row in db.session.execute(stmt):
-            if row.id in skipped:
+            if row.kind != "casualty" or row.id in skipped:
                 continue
             have = row._mapping
             want = event_values(have, incidents.get(row.incident_id))
@@ -166,15 +167,21 @@ def refresh_sums(incident_ids: Iterable[str]) -> None:
     sums: dict[tuple[str, str], list[int]] = {}
     have: dict[str, Any] = {}
     for part in _chunks(ids):
+        # Filtered in Python, not SQL: see refresh_casualties_of.
         stmt = sa.select(
-            _RECORDS.c.incident_id, _RECORDS.c.team_id, _RECORDS.c.outcome, _RECORDS.c.count
-        ).where(
-            _RECORDS.c.incident_id.in_(part),
-            _RECORDS.c.kind == "casualty",
-            _RECORDS.c.visible.is_(True),
-            sa.func.coalesce(_RECORDS.c.verification_status, "") != "discounted",
-        )
-        for incident_id, team_id, outcome, count in db.session.execute(stmt):
+            _RECORDS.c.incident_id,
+            _RECORDS.c.team_id,
+            _RECORDS.c.kind,
+            _RECORDS.c.visible,
+            _RECORDS.c.verification_status,
+            _RECORDS.c.outcome,
+            _RECORDS.c.count,
+        ).where(_RECORDS.c.incident_id.in_(part))
+        for incident_id, team_id, kind, visible, verification, outcome, count in db.session.execute(
+            stmt
+        ):
+            if kind != "casualty" or not visible or verification == "discounted":
+                continue
             k, i = _people(outcome, count)
             acc = sums.setdefault((incident_id, team_id), [0, 0])
             acc[0] += k
@@ -195,6 +202,12 @@ def refresh_sums(incident_ids: Iterable[str]) -> None:
 def refresh_all() -> None:
     """Recompute every casualty's event columns and every incident's sums in SQL (a
     rebuilt cache, a bulk load): two statements, each a look-up per row."""
+    refresh_all_events()
+    refresh_all_sums()
+
+
+def refresh_all_events() -> None:
+    """Every casualty's event columns, in one UPDATE (a look-up of its incident per row)."""
     c, i = _RECORDS, _RECORDS.alias("i")
     link = (
         sa.select(i.c.id)
@@ -217,28 +230,53 @@ def refresh_all() -> None:
         .where(c.c.kind == "casualty")
         .values({event: copied(own) for event, own in EVENT_COLUMNS.items()})
     )
-    cc = _RECORDS.alias("c")
 
-    def linked(outcomes: tuple[str, ...]) -> Any:
-        people = sa.case((cc.c.count >= 1, cc.c.count), else_=1)
-        return (
-            sa.select(sa.func.coalesce(sa.func.sum(people), 0))
-            .where(
-                cc.c.incident_id == c.c.id,
-                cc.c.team_id == c.c.team_id,
-                cc.c.kind == "casualty",
-                cc.c.visible.is_(True),
-                sa.func.coalesce(cc.c.verification_status, "") != "discounted",
-                cc.c.outcome.in_(outcomes),
-            )
-            .scalar_subquery()
+
+def refresh_all_sums() -> None:
+    """Every incident's linked sums: one grouped pass over the casualties joined to the
+    incidents (UPDATE ... FROM). A correlated subquery per incident would let a planner
+    without statistics walk a team's casualties once per incident."""
+    r, c = _RECORDS, _RECORDS.alias("c")
+    people = sa.case((c.c.count >= 1, c.c.count), else_=1)
+    linked = (
+        sa.select(
+            c.c.incident_id,
+            c.c.team_id,
+            sa.func.sum(sa.case((c.c.outcome.in_(KILLED), people), else_=0)).label("killed"),
+            sa.func.sum(sa.case((c.c.outcome == "injured", people), else_=0)).label("injured"),
         )
-
+        .where(
+            c.c.kind == "casualty",
+            c.c.incident_id.is_not(None),
+            c.c.visible.is_(True),
+            sa.func.coalesce(c.c.verification_status, "") != "discounted",
+        )
+        .group_by(c.c.incident_id, c.c.team_id)
+        .subquery("linked")
+    )
     db.session.execute(
-        sa.update(c)
-        .where(c.c.kind == "incident")
-        .values(linked_killed=linked(KILLED), linked_injured=linked(("injured",)))
+        sa.update(r)
+        .where(r.c.kind == "incident", (r.c.linked_killed != 0) | (r.c.linked_injured != 0))
+        .values(linked_killed=0, linked_injured=0)
+    )
+    db.session.execute(
+        sa.update(r)
+        .where(
+            r.c.id == linked.c.incident_id,
+            r.c.team_id == linked.c.team_id,
+            r.c.kind == "incident",
+        )
+        .values(linked_killed=linked.c.killed, linked_injured=linked.c.injured)
     )
 
 
-__all__ = ["after_store", "event_values", "fill_casualties", "refresh_all", "refresh_sums"]
+__all__ = [
+    "after_store",
+    "event_values",
+    "fill_casualties",
+    "refresh_all",
+    "refresh_all_events",
+    "refresh_all_sums",
+    "refresh_casualties_of",
+    "refresh_sums",
+]
