@@ -197,14 +197,16 @@ def forget_records(record_ids: list[str]) -> int:
         if r.team_id not in local
     ]
     ids = [r.id for r in rows]
+    # Casualties of a dropped incident stand alone now; an incident loses the people of
+    # its dropped casualties (the dashboard's copies, app/services/incident_links.py).
+    incidents = [r.id for r in rows if r.kind == "incident"]
+    linked_to = [r.incident_id for r in rows if r.incident_id]
     if ids:
         begin_write()
         db.session.execute(sa.delete(NameToken).where(NameToken.record_id.in_(ids)))
         db.session.execute(sa.delete(ChangeRow).where(ChangeRow.record_id.in_(ids)))
         db.session.execute(sa.delete(Record).where(Record.id.in_(ids)))
-        # Casualties of a dropped incident stand alone now; an incident loses the
-        # people of its dropped casualties (the dashboard's copies, app/services/incident_links.py).
-        incident_links.refresh_casualties_of(r.id for r in rows if r.kind == "incident")
-        incident_links.refresh_sums(r.incident_id for r in rows if r.incident_id)
+        incident_links.refresh_casualties_of(incidents)
+        incident_links.refresh_sums(linked_to)
     db.session.commit()
     return len(ids)

@@ -307,3 +307,24 @@ def test_conflicting_edits_count_the_provisional_winner(scene: dict[str, Any]) -
     assert not db.session.get(Record, casualties[0]).has_conflicts
     _assert_charts_equal_recount(api, team, places)
     _assert_copies_equal_rebuild()
+
+
+def test_forgotten_records_leave_no_stale_copies(scene: dict[str, Any], make_team: Any) -> None:
+    """A peer narrows what this hub may hold: a forgotten casualty leaves its incident's
+    sums, a forgotten incident's casualties stand alone (as a rebuild would have them)."""
+    from app.services.peer_serve import forget_records
+
+    peer_team = make_team("A peer hub's team")
+    peer_team.origin_hub = "hub-elsewhere"
+    db.session.commit()
+    a, places = scene["a"], scene["places"]
+    incident = _incident(a, places["in1"], occurred_date="2026-03-12")
+    kept = _casualty(a, incident, count=1)
+    dropped = _casualty(a, incident, count=3)
+    push(a, peer_team.id)
+    assert _copies()[incident][4:] == (4, 0)
+    assert forget_records([dropped]) == 1
+    assert _copies()[incident][4:] == (1, 0)
+    assert forget_records([incident]) == 1
+    assert _copies()[kept][:3] == ("2026-04-02", "2026-04-02", None)
+    _assert_copies_equal_rebuild()
