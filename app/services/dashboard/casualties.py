@@ -166,6 +166,12 @@ def figures(scope: Scope, dims: Sequence[str]) -> Figures:
             conflicted(c),
         ]
 
+    if db.session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL guesses ~20x the groups of (start, end, status, measure) (the date
+        # columns are correlated) and, within the default 4 MB, sorts a team's ~300,000
+        # index entries on disk instead of hashing ~5,000 groups (0.55 s -> 0.31 s at a
+        # million records). For this transaction only.
+        db.session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
     stmt, _c = named_select(scope, cols)
     for row in db.session.execute(stmt.group_by(*group)):
         key = _clean(dims, _key(dims, row[:n_cols]))
