@@ -12,11 +12,21 @@ max(its minimum, the people of its linked casualty records). So the records cach
 
 The change path (`changelog.store_records`) keeps them in the same transaction as the
 change: a casualty's copies are computed before its row is written; after the write,
-the casualties of an incident whose event columns changed (or that is new here: its
-casualties may have arrived first) get fresh copies, and the incidents a casualty left
-or joined get fresh sums. Rows are rewritten only where a value changed, so a push that
-does not touch links costs two indexed look-ups at most. `refresh_all` recomputes every
+the casualties of every written incident (edited, deleted, restored, or new here: its
+casualties may have arrived first) get fresh copies, and every written incident and
+every incident a casualty left or joined gets fresh sums. Rows are rewritten only where
+a value changed; the reads go by primary key or incident id. `refresh_all` recomputes every
 row in SQL, for a rebuilt cache and the benchmark's bulk load.
+
+Concurrent writes (PostgreSQL; SQLite has one writer): the incident a written casualty
+names, and an incident before its sums are counted, are locked FOR UPDATE (in id order),
+so two writes touching one incident's links take turns and the second sees what the
+first committed. These locks come after the write's own row locks, so two writes whose
+batches hold each other's incidents and casualties can deadlock; PostgreSQL then fails
+one of them, which the device pushes again.
+Two pushes that create an incident and a casualty naming it at the same instant cannot
+see each other (neither row exists for the other yet): the casualty then stands alone
+until the incident is written again or the cache is rebuilt.
 
 This module never decides what a chart shows; it only keeps the copies equal to their
 sources (tests/app/test_dashboard_counts.py recounts from the raw changes).
@@ -83,12 +93,25 @@ def _existed(row: Any) -> bool:
     return row is not None and bool(row.state)
 
 
-def _incident_rows(ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _incident_rows(ids: Iterable[str], lock: bool = False) -> dict[str, dict[str, Any]]:
+    """The rows of these records that decide a casualty's copy. With `lock`, on
+    PostgreSQL, each is locked FOR UPDATE (in id order): a write editing it concurrently
+    finishes first, so the copy is taken from what it committed, or that write (waiting
+    on this one) then sees this casualty and refreshes it. Not FOR SHARE: two writes
+    linking casualties to one incident would both hold it shared, then both wait to lock
+    it for its sums (a deadlock). SQLite has one writer."""
     wanted = sorted(set(ids))
     cols = [_RECORDS.c.id, *(_RECORDS.c[c] for c in _INCIDENT_SOURCE)]
     out: dict[str, dict[str, Any]] = {}
     for part in _chunks(wanted):
-        for row in db.session.execute(sa.select(*cols).where(_RECORDS.c.id.in_(part))):
+        stmt = sa.select(*cols).where(_RECORDS.c.id.in_(part))
+        if lock and _postgres():
+            stmt = stmt.order_by(_RECORDS.c.id).with_for_update()
+        for row in db.session.execute(stmt):
             out[row.id] = dict(row._mapping)
     return out
 
@@ -100,7 +123,7 @@ def fill_casualties(values: Mapping[str, dict[str, Any]]) -> None:
     casualties = [v for v in values.values() if v["kind"] == "casualty"]
     named = {v["incident_id"] for v in casualties if v.get("incident_id")}
     incidents = {i: values[i] for i in named if i in values}
-    incidents.update(_incident_rows(named - set(incidents)))
+    incidents.update(_incident_rows(named - set(incidents), lock=True))
     for v in casualties:
         v.update(event_values(v, incidents.get(v["incident_id"] or "")))
 
@@ -116,10 +139,11 @@ def after_store(before: Mapping[str, Any], values: Mapping[str, dict[str, Any]])
         old = before.get(rid)
         existed = _existed(old)
         if v["kind"] == "incident":
-            if not existed or any(getattr(old, c) != v[c] for c in _INCIDENT_SOURCE):
-                changed_incidents.add(rid)
-            if not existed:
-                summed.add(rid)  # its casualties may have arrived before it
+            # Every written incident: a new one's casualties may have come first, an
+            # edited one moves them, and an unchanged one heals what a concurrent first
+            # write on PostgreSQL could not see (an indexed read when nothing differs).
+            changed_incidents.add(rid)
+            summed.add(rid)
         elif v["kind"] == "casualty" and (
             not existed or any(getattr(old, c) != v[c] for c in _CASUALTY_SUMMED)
         ):
@@ -167,6 +191,17 @@ def refresh_sums(incident_ids: Iterable[str]) -> None:
     sums: dict[tuple[str, str], list[int]] = {}
     have: dict[str, Any] = {}
     for part in _chunks(ids):
+        # The incidents first, locked on PostgreSQL (FOR UPDATE, id order): two writes
+        # adding casualties to one incident take turns, and the second counts from the
+        # casualties the first committed instead of overwriting its sums.
+        stmt = sa.select(
+            _RECORDS.c.id, _RECORDS.c.team_id, _RECORDS.c.linked_killed, _RECORDS.c.linked_injured
+        ).where(_RECORDS.c.id.in_(part), _RECORDS.c.kind == "incident")
+        if _postgres():
+            stmt = stmt.order_by(_RECORDS.c.id).with_for_update()
+        for row in db.session.execute(stmt):
+            have[row.id] = row
+    for part in _chunks(sorted(have)):
         # Filtered in Python, not SQL: see refresh_casualties_of.
         stmt = sa.select(
             _RECORDS.c.incident_id,
@@ -186,11 +221,6 @@ def refresh_sums(incident_ids: Iterable[str]) -> None:
             acc = sums.setdefault((incident_id, team_id), [0, 0])
             acc[0] += k
             acc[1] += i
-        stmt = sa.select(
-            _RECORDS.c.id, _RECORDS.c.team_id, _RECORDS.c.linked_killed, _RECORDS.c.linked_injured
-        ).where(_RECORDS.c.id.in_(part), _RECORDS.c.kind == "incident")
-        for row in db.session.execute(stmt):
-            have[row.id] = row
     updates = []
     for rid, row in have.items():
         killed, injured = sums.get((rid, row.team_id), (0, 0))
