@@ -14,7 +14,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Migrations that add records-cache columns only a rebuild from the change log can fill
 # (the cache is derived data; its new typed columns have no SQL default to compute).
-REBUILD_RECORDS_AFTER = frozenset({"0007_dashboard"})
+REBUILD_RECORDS_AFTER = frozenset({"0007_dashboard", "0008_dash_denorm"})
 
 
 def alembic_config(database_url: str) -> Config:

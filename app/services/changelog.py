@@ -25,7 +25,7 @@ from app.database import begin_write
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ChangeRow, HubCounter, HubIdentity, Record
-from app.services import bulk_sql
+from app.services import bulk_sql, incident_links
 from app.services.record_columns import (
     place_paths,
     record_columns,
@@ -326,8 +326,6 @@ def write(
     return outcomes
 
 
-
-
 def _after(applied: dict[str, RecordState | None], change: Change) -> RecordState:
     state = applied.get(change.record_id)
     if state is None or change.op_id not in state.ops:
@@ -378,10 +376,19 @@ def store_records(
         else:
             values["id"] = rid
             updates.append(values)
+    # A casualty's copy of its incident's event columns is written with its row (every
+    # row takes the columns, None for other kinds: one column set per statement).
+    written = {v["id"]: v for v in (*inserts, *updates)}
+    for v in written.values():
+        v.update(dict.fromkeys(incident_links.EVENT_COLUMNS))
+    incident_links.fill_casualties(written)
     bulk_sql.insert_many(_RECORDS, inserts)
     # Placeholders and known records take different column sets: one statement each.
     bulk_sql.update_many(_RECORDS, "id", [v for v in updates if "created_at" in v])
     bulk_sql.update_many(_RECORDS, "id", [v for v in updates if "created_at" not in v])
+    # Then the rows this write did not touch: casualties of a changed incident, the sums
+    # of the incidents a casualty joined or left.
+    incident_links.after_store(rows, written)
     _expire_cached(touched)
     replace_name_tokens(touched)
 

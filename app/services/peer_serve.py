@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import ChangeRow, NameToken, ParkedChange, Peer, PeerToken, Record
 from app.schemas.records import SCHEMA_VERSION
 from app.security.principal import Principal
-from app.services import hub_keys, peer_rules, sync_push
+from app.services import hub_keys, incident_links, peer_rules, sync_push
 from app.services.changelog import current_seq
 from app.services.sync_serve import MAX_PULL, pull_progress
 
@@ -200,10 +200,16 @@ def forget_records(record_ids: list[str]) -> int:
         if r.team_id not in local
     ]
     ids = [r.id for r in rows]
+    # Casualties of a dropped incident stand alone now; an incident loses the people of
+    # its dropped casualties (the dashboard's copies, app/services/incident_links.py).
+    incidents = [r.id for r in rows if r.kind == "incident"]
+    linked_to = [r.incident_id for r in rows if r.incident_id]
     if ids:
         begin_write()
         db.session.execute(sa.delete(NameToken).where(NameToken.record_id.in_(ids)))
         db.session.execute(sa.delete(ChangeRow).where(ChangeRow.record_id.in_(ids)))
         db.session.execute(sa.delete(Record).where(Record.id.in_(ids)))
+        incident_links.refresh_casualties_of(incidents)
+        incident_links.refresh_sums(linked_to)
     db.session.commit()
     return len(ids)

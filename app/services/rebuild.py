@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.database import begin_write
 from app.extensions import db
 from app.models import ChangeRow, NameToken, Record
+from app.services import incident_links
 from app.services.changelog import store_record
 from sync import Change, apply_changes
 
@@ -75,5 +76,9 @@ def rebuild_records(shuffle_seed: int | None = None) -> int:
         count += 1
         if count % 500 == 0:
             db.session.flush()
+    db.session.flush()
+    # Records were stored one by one in id order, casualties before or after their
+    # incident: the copies between them are made once all are in.
+    incident_links.refresh_all()
     db.session.commit()
     return count

@@ -85,8 +85,8 @@ def casualty_records(scope: Scope, params: dict[str, str]) -> list[Contribution]
     out: list[Contribution] = []
     if part in (None, "named"):
 
-        def cols(c: Any, i: Any) -> list[Any]:
-            ev = casualties._event(c, i)
+        def cols(c: Any) -> list[Any]:
+            ev = casualties._event(c)
             return [
                 c.c.id,
                 ev("occurred_start"),
@@ -95,8 +95,8 @@ def casualty_records(scope: Scope, params: dict[str, str]) -> list[Contribution]
                 casualties._people(c),
             ]
 
-        stmt, c, i = casualties.named_select(scope, cols)
-        ev = casualties._event(c, i)
+        stmt, c = casualties.named_select(scope, cols)
+        ev = casualties._event(c)
         stmt = stmt.where(casualties._measure(c) == measure, *_period_sql(ev, params))
         for dim in casualties.PERSON_DIMS:
             if dim in params:
