@@ -55,7 +55,7 @@ def _fields(kind: str) -> dict[str, Any]:
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _clean_scalar(kind: str, name: str, _type: type, value: Any) -> tuple[bool, Any]:
     """(valid, cleaned) of one scalar value of a field. The record fields' cleaning
     depends on the value alone (no other field, no clock, no database), and a batch

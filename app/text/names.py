@@ -23,13 +23,14 @@ def name_tokens(text: str) -> set[str]:
     # Word by word through a cache: names share most of their words (محمد, أحمد, the
     # family), and normalising is per character. Whitespace never joins or splits what
     # the normaliser makes of the words on either side (tests/app/test_arabic.py checks
-    # this against the whole text).
+    # this against the whole text). The cache is small and bounded (LRU): the hub's
+    # memory stays flat however many names pass; common words stay in it.
     for word in text.split():
         out.update(_word_tokens(word))
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _word_tokens(word: str) -> frozenset[str]:
     out: set[str] = set()
     for part in normalise_arabic(word).split():
