@@ -7,22 +7,14 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from support.json_values import json_values, text
 
 from app import jsonfast
 from sync import canonical, compute_content_hash, new_change
 from sync.canonical import CanonicalError, _fast_path_ok, reference_canonical_json
 
-_text = st.text(st.characters(exclude_categories=["Cs"])) | st.sampled_from(
-    ["\U0001f600", "\uffff", "ع", "\x7f", "\u2028", "\x00", '"\\', "\x1f", "\ud7ff", "é"]
-)
-_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _text,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=5),
-    max_leaves=16,
-)
 
-
-@given(_values)
+@given(json_values)
 def test_sorted_bytes_equal_the_reference_inside_the_fast_path(value: Any) -> None:
     try:
         fast = _fast_path_ok(value)
@@ -33,7 +25,7 @@ def test_sorted_bytes_equal_the_reference_inside_the_fast_path(value: Any) -> No
         assert jsonfast.sorted_bytes(value) == reference_canonical_json(value).encode()
 
 
-@given(st.dictionaries(_text, _values, max_size=6))
+@given(st.dictionaries(text, json_values, max_size=6))
 def test_content_hash_is_the_same_with_and_without_the_encoder(patch: dict[str, Any]) -> None:
     change = dict(
         op_id="op-1",

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
+from support.json_values import json_values
 
 from sync import (
     CanonicalError,
@@ -46,16 +46,6 @@ def test_refuses_what_a_change_may_not_hold(bad: object) -> None:
     """Floats, unsafe integers, lone surrogates and non-JSON types have no canonical form."""
     with pytest.raises(CanonicalError):
         canonical_json(bad)
-
-
-_text = st.text(st.characters(exclude_categories=["Cs"])) | st.sampled_from(
-    ["\U0001f600", "\uffff", "ع", "\x7f", "\u2028", "\x00", '"\\']
-)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _text,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
-    max_leaves=12,
-)
 
 
 @given(json_values)
