@@ -20,17 +20,19 @@ p95 per request. The server's RSS (VmRSS / VmHWM from /proc) is printed after ea
 With --database-url the concurrent run is repeated on PostgreSQL in a fresh database
 (made and dropped here).
 
-Figures of 2026-11-26, 17:17-17:27 UTC (2 CPUs shared with other test runs, load average
-11-15; see the "Speed" section of docs/sync.md for before/after and the profile):
+Figures of 2026-11-26, 20:46-20:52 UTC (2 CPUs, load average 1.0-2.1; see the "Speed"
+section of docs/sync.md for the push floor, before/after and the profiles):
 
-    N=10,000:  push 870 changes/s (3,436 per server CPU-second) | raw executemany 97,018 rows/s
-    N=10,000:  pull 4,486 changes/s (37,037 per server CPU-second) | raw scan+loads 52,647/s
-    N=100,000: push 692 changes/s (2,793 per server CPU-second) | raw executemany 89,263 rows/s
-    N=100,000: pull 4,927 changes/s (39,370 per server CPU-second) | raw scan+loads 50,910/s
+    N=10,000:  push 3,694 changes/s (3,891 per server CPU-second) | raw executemany
+               131,577 rows/s | raw SQLite into the hub's own tables 5,687 rows/s
+    N=10,000:  pull 24,842 changes/s hash-checked, 16,812 into a fresh replica (pipelined)
+    N=100,000: push 2,064 changes/s (2,161 per server CPU-second) | raw executemany
+               148,310 rows/s | raw SQLite into the hub's own tables 2,609 rows/s
+    N=100,000: pull 24,438 changes/s hash-checked, 15,213 into a fresh replica (pipelined)
     hub stored 10,000 / 100,000 changes and materialised as many records;
-    server RSS 133 MiB at 10k, 135 MiB at 100k (flat)
-    SQLite, 50 devices x 200: errors 0, wall 47.4 s, 350 requests, p95 11,894 ms
-    PostgreSQL, 50 devices x 200: errors 0, wall 45.3 s, 350 requests, p95 10,690 ms
+    server RSS 129 MiB at 10k, 131 MiB at 100k (peak 135 both: flat)
+    SQLite, 50 devices x 200: errors 0, wall 27.6 s, 350 requests, p95 7,745 ms
+    PostgreSQL, 50 devices x 200: errors 0, wall 30.3 s, 350 requests, p95 7,632 ms
 """
 
 from __future__ import annotations
