@@ -18,25 +18,30 @@ every incident a casualty left or joined gets fresh sums. Rows are rewritten onl
 a value changed; the reads go by primary key or incident id. `refresh_all` recomputes every
 row in SQL, for a rebuilt cache and the benchmark's bulk load.
 
-Concurrent writes (PostgreSQL; SQLite has one writer). Every write holds, from before it
-locks its record rows until it commits, a transaction-level advisory lock on each
-incident it involves (`lock_links`): the id of every record it writes (any of them may be
-an incident) and each incident a written casualty names, before and after the write. Two
-writes involving one incident therefore never overlap, and the second reads the first's
-rows after it committed (READ COMMITTED reads each statement from the latest commits):
-an incident and a casualty naming it pushed at the same instant, in either order, end
-with the casualty's copies and the incident's sums as a rebuild would make them. No
-repair runs after the commit, so a crash leaves nothing half done.
-The locks are taken in one sorted order before any row lock, so the copy updates never
-wait on a row another write holds while that write waits for this one (this write's
-casualties and incidents can only be locked by a write that holds the same advisory
-lock). The incident a casualty will name is known before the rows are read only from
-what the caller passes (`links`: a device push passes the `incident_id` of its patches);
-a link found only after the build (a REST edit, a casualty relinked by a concurrent
-write in between) is locked then, before any copy is read: still correct, and a
-deadlock is then possible only between two such late locks (PostgreSQL fails one, which
-is sent again). A write involving more than `MAX_LINK_LOCKS` ids takes the one exclusive
-lock all the others share instead, so one write never fills the lock table.
+Concurrent writes (PostgreSQL; SQLite has one writer). Every write holds, until it
+commits, a transaction-level advisory lock on each incident it involves (`lock_links`):
+the id of every record it writes (any of them may be an incident) and each incident a
+written casualty names, before and after the write. So two writes involving one
+incident take turns from before either reads a copy's source until the first commits,
+and the second reads what the first committed (READ COMMITTED reads each statement from
+the latest commits): an incident and a casualty naming it pushed at the same instant, in
+either order, end with the casualty's copies and the incident's sums as a rebuild would
+make them. Nothing is repaired after the commit, so a crash leaves nothing half done.
+(The hub_seq counter row, which every write locks before it stores, also orders the
+store phases today; the copies do not rely on it.)
+
+The locks are taken before the write's record row locks, in sorted key order, so the
+copy updates never wait for a write that waits for them: a row this write updates
+outside its batch (a casualty of its incident, an incident of its casualty) is locked by
+another write only if that write holds one of this write's advisory locks, so it has
+committed or not begun. The incident a casualty will name is known before the build only
+from the caller (`links`: the `incident_id` of a push's patches, of a REST body);
+one found after it (a casualty relinked by a concurrent write between the unlocked
+read of its link and its row lock) is locked then, still before any copy is read: the
+copies stay right, and only such a late lock can still meet a deadlock (PostgreSQL fails
+one write; a device sends it again). A write involving more than `MAX_LINK_LOCKS` ids
+takes instead the one lock every other write holds shared, so it never fills the lock
+table.
 
 This module never decides what a chart shows; it only keeps the copies equal to their
 sources (tests/app/test_dashboard_counts.py recounts from the raw changes).
