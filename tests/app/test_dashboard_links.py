@@ -26,7 +26,7 @@ from support.gazetteer import import_sample
 
 from app.extensions import db
 from app.models import Place, Record
-from app.services import changelog
+from app.services import changelog, incident_links
 from app.services.rebuild import rebuild_records
 
 BREAKDOWNS = {
@@ -342,10 +342,17 @@ def test_forgotten_records_leave_no_stale_copies(scene: dict[str, Any], make_tea
 
 
 def _write_in_thread(
-    app: Any, team_id: str, batch: list[Any], hold_at: str | None, release: threading.Event
+    app: Any,
+    team_id: str,
+    batch: list[Any],
+    hold_at: str | None,
+    release: threading.Event,
+    hinted: bool,
 ) -> tuple[threading.Thread, threading.Event, list[BaseException]]:
     """Write `batch` through the change path in a thread of its own session; with
-    `hold_at` ("build" or "commit"), stop there until `release` is set."""
+    `hold_at` ("build" or "commit"), stop there until `release` is set. `hinted`: the
+    incidents the changes name are passed up front, as a device push does (else they
+    are found after the build, as on a REST edit)."""
     reached, errors = threading.Event(), []
 
     def hold(point: str) -> None:
@@ -366,7 +373,7 @@ def _write_in_thread(
                     via="device:race",
                     team_of=lambda _c, _s: team_id,
                     commit=False,
-                    links=[c.patch.get("incident_id") for c in batch],
+                    links=[c.patch.get("incident_id") for c in batch] if hinted else (),
                 )
                 hold("commit")
                 db.session.commit()
@@ -396,13 +403,15 @@ def _blocked_or_done(thread: threading.Thread) -> None:
         time.sleep(0.02)
 
 
-def _race(app: Any, team_id: str, first: list[Any], second: list[Any], point: str) -> None:
+def _race(
+    app: Any, team_id: str, first: list[Any], second: list[Any], point: str, hinted: bool = True
+) -> None:
     """Send `first`, hold it at `point`, send `second` meanwhile, then let both end: both
     commit (no deadlock, no error)."""
     release = threading.Event()
-    one, reached, errors_one = _write_in_thread(app, team_id, first, point, release)
+    one, reached, errors_one = _write_in_thread(app, team_id, first, point, release, hinted)
     assert reached.wait(20), "the first write never reached its hold"
-    two, _, errors_two = _write_in_thread(app, team_id, second, None, release)
+    two, _, errors_two = _write_in_thread(app, team_id, second, None, release, hinted)
     _blocked_or_done(two)
     release.set()
     one.join(60)
@@ -416,10 +425,11 @@ def _postgres_only() -> None:
         pytest.skip("SQLite has one writer: no two writes are ever in flight at once")
 
 
+@pytest.mark.parametrize("hinted", [True, False], ids=["links-known", "links-late"])
 @pytest.mark.parametrize("point", ["build", "commit"])
 @pytest.mark.parametrize("first", ["incident", "casualty"])
 def test_incident_and_casualty_created_at_once(
-    app: Any, scene: dict[str, Any], first: str, point: str
+    app: Any, scene: dict[str, Any], first: str, point: str, hinted: bool
 ) -> None:
     """A new incident and a new casualty naming it, pushed by two devices at the same
     instant, in either order: the casualty counts inside the incident (its date and
@@ -436,7 +446,7 @@ def test_incident_and_casualty_created_at_once(
     casualty = _casualty(b, incident, place_id=places["out"].id, count=3)
     batches = {"incident": list(a.log.values()), "casualty": list(b.log.values())}
     other = "casualty" if first == "incident" else "incident"
-    _race(app, team, batches[first], batches[other], point)
+    _race(app, team, batches[first], batches[other], point, hinted)
     copies = _copies()
     assert copies[casualty][:3] == ("2026-03-07", "2026-03-07", places["in1"].path)
     assert copies[incident][4:] == (3, 0)
@@ -444,15 +454,20 @@ def test_incident_and_casualty_created_at_once(
     _assert_copies_equal_rebuild()
 
 
+@pytest.mark.parametrize("many", [False, True], ids=["few-locks", "lock-all"])
 @pytest.mark.parametrize("point", ["build", "commit"])
 @pytest.mark.parametrize("first", ["incident", "casualty"])
 def test_incident_and_its_casualty_edited_at_once(
-    app: Any, scene: dict[str, Any], first: str, point: str
+    app: Any, scene: dict[str, Any], first: str, point: str, many: bool, monkeypatch: Any
 ) -> None:
     """An incident's date and place edited on one device while another edits a casualty
     linked to it (its count): both pushes are stored (neither fails on a deadlock), and
-    the casualty counts under the new date and place with its new count."""
+    the casualty counts under the new date and place with its new count. With `many`,
+    the casualty's write involves more incidents than a write locks one by one (the
+    limit lowered to 1), so it takes the lock that excludes every other write."""
     _postgres_only()
+    if many:
+        monkeypatch.setattr(incident_links, "MAX_LINK_LOCKS", 1)
     a, team, api, places = scene["a"], scene["team"].id, scene["api"], scene["places"]
     incident = _incident(a, places["in1"])
     casualty = _casualty(a, incident, count=1)
