@@ -145,18 +145,21 @@ class LinkLocks:
             return
         missing = {_key(i) for i in incident_ids if isinstance(i, str) and i} - self.keys
         if missing:
-            _advisory(sorted(missing))
+            _advisory([(LINKS_CLASS, k, False) for k in sorted(missing)])
             self.keys.update(missing)
 
 
-def _advisory(keys: list[int]) -> None:
-    # unnest yields the sorted array in order: the locks are taken in that order.
+def _advisory(locks: list[tuple[int, int, bool]]) -> None:
+    """Take these advisory locks (class, key, shared), in this order, in one statement
+    (unnest yields its arrays' rows in order)."""
     db.session.execute(
         sa.text(
-            "SELECT pg_advisory_xact_lock(CAST(:c AS integer), k)"
-            " FROM unnest(CAST(:keys AS integer[])) AS k"
+            "SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(c, k)"
+            " ELSE pg_advisory_xact_lock(c, k) END"
+            " FROM unnest(CAST(:c AS integer[]), CAST(:k AS integer[]), CAST(:s AS boolean[]))"
+            " AS t(c, k, s)"
         ),
-        {"c": LINKS_CLASS, "keys": keys},
+        {"c": [c for c, _, _ in locks], "k": [k for _, k, _ in locks], "s": [x for *_, x in locks]},
     ).all()
 
 
@@ -178,13 +181,11 @@ def lock_links(record_ids: Iterable[str], links: Iterable[Any] = ()) -> LinkLock
                     )
                 )
             )
-    everything = len(wanted) > MAX_LINK_LOCKS
-    fn = "pg_advisory_xact_lock" if everything else "pg_advisory_xact_lock_shared"
-    db.session.execute(sa.text(f"SELECT {fn}(CAST(:c AS integer), 0)"), {"c": ALL_CLASS})
-    if everything:
+    if len(wanted) > MAX_LINK_LOCKS:
+        _advisory([(ALL_CLASS, 0, False)])
         return LinkLocks(None)
     keys = sorted({_key(i) for i in wanted})
-    _advisory(keys)
+    _advisory([(ALL_CLASS, 0, True), *((LINKS_CLASS, k, False) for k in keys)])
     return LinkLocks(set(keys))
 
 
