@@ -216,6 +216,7 @@ def write(
     team_of: TeamOf,
     commit: bool = True,
     applied: dict[str, RecordState | None] | None = None,
+    links: Iterable[Any] = (),
 ) -> list[Outcome]:
     """Apply the changes `build` makes from the locked states, in one write transaction.
 
@@ -226,9 +227,15 @@ def write(
     `applied` with each record's state after the changes it returns that this hub does
     not hold yet, in order; those states are stored instead of applying every change a
     second time.
+
+    `links`: the incident ids the changes may name (`incident_id` of their patches),
+    when the caller knows them before the build; a link not among them is locked later
+    (see `incident_links.lock_links`). A hint only: the copies are right either way.
     """
     begin_write()
     ids = sorted(set(record_ids))
+    # Before any row lock: the advisory locks of the incidents this write involves.
+    link_locks = incident_links.lock_links(ids, links)
     rows = _lock_records(ids)
     states = {rid: load_state(rows.get(rid)) for rid in ids}
     db.session.info[_LOCKED] = rows
@@ -275,6 +282,14 @@ def write(
                 apply_change(before, change) if applied is None else _after(applied, change)
             )
 
+        # The links only now known (the casualties' links before and after these
+        # changes) are locked before any copy is read (store_records).
+        link_locks.cover(
+            [
+                *(getattr(rows.get(rid), "incident_id", None) for rid in touched),
+                *(state.values.get("incident_id") for state in touched.values()),
+            ]
+        )
         top = _next(HUB_SEQ, len(fresh))
         first = top - len(fresh) + 1
         now = utcnow()

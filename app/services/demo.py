@@ -1215,6 +1215,7 @@ def _make_conflict(
             lambda _states, c=change: [c],
             via=f"device:{origin}",
             team_of=lambda _c, _s: team.id,
+            links=[change.patch.get("incident_id")],
         )
         if outcomes[0].status != "accepted":
             raise DemoError(f"{scenario.key}: push {outcomes[0].status}")

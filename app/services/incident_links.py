@@ -18,15 +18,30 @@ every incident a casualty left or joined gets fresh sums. Rows are rewritten onl
 a value changed; the reads go by primary key or incident id. `refresh_all` recomputes every
 row in SQL, for a rebuilt cache and the benchmark's bulk load.
 
-Concurrent writes (PostgreSQL; SQLite has one writer): the incident a written casualty
-names, and an incident before its sums are counted, are locked FOR UPDATE (in id order),
-so two writes touching one incident's links take turns and the second sees what the
-first committed. These locks come after the write's own row locks, so two writes whose
-batches hold each other's incidents and casualties can deadlock; PostgreSQL then fails
-one of them, which the device pushes again.
-Two pushes that create an incident and a casualty naming it at the same instant cannot
-see each other (neither row exists for the other yet): the casualty then stands alone
-until the incident is written again or the cache is rebuilt.
+Concurrent writes (PostgreSQL; SQLite has one writer). Every write holds, until it
+commits, a transaction-level advisory lock on each incident it involves (`lock_links`):
+the id of every record it writes (any of them may be an incident) and each incident a
+written casualty names, before and after the write. So two writes involving one
+incident take turns from before either reads a copy's source until the first commits,
+and the second reads what the first committed (READ COMMITTED reads each statement from
+the latest commits): an incident and a casualty naming it pushed at the same instant, in
+either order, end with the casualty's copies and the incident's sums as a rebuild would
+make them. Nothing is repaired after the commit, so a crash leaves nothing half done.
+(The hub_seq counter row, which every write locks before it stores, also orders the
+store phases today; the copies do not rely on it.)
+
+The locks are taken before the write's record row locks, in sorted key order, so the
+copy updates never wait for a write that waits for them: a row this write updates
+outside its batch (a casualty of its incident, an incident of its casualty) is locked by
+another write only if that write holds one of this write's advisory locks, so it has
+committed or not begun. The incident a casualty will name is known before the build only
+from the caller (`links`: the `incident_id` of a push's patches, of a REST body);
+one found after it (a casualty relinked by a concurrent write between the unlocked
+read of its link and its row lock) is locked then, still before any copy is read: the
+copies stay right, and only such a late lock can still meet a deadlock (PostgreSQL fails
+one write; a device sends it again). A write involving more than `MAX_LINK_LOCKS` ids
+takes instead the one lock every other write holds shared, so it never fills the lock
+table.
 
 This module never decides what a chart shows; it only keeps the copies equal to their
 sources (tests/app/test_dashboard_counts.py recounts from the raw changes).
@@ -34,6 +49,7 @@ sources (tests/app/test_dashboard_counts.py recounts from the raw changes).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -97,21 +113,91 @@ def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _incident_rows(ids: Iterable[str], lock: bool = False) -> dict[str, dict[str, Any]]:
-    """The rows of these records that decide a casualty's copy. With `lock`, on
-    PostgreSQL, each is locked FOR UPDATE (in id order): a write editing it concurrently
-    finishes first, so the copy is taken from what it committed, or that write (waiting
-    on this one) then sees this casualty and refreshes it. Not FOR SHARE: two writes
-    linking casualties to one incident would both hold it shared, then both wait to lock
-    it for its sums (a deadlock). SQLite has one writer."""
+# Advisory locks of the writes (PostgreSQL), in the two-integer key space (apart from any
+# single bigint keys): (LINKS_CLASS, a 32-bit hash of an incident id), and (ALL_CLASS, 0),
+# which every write holds shared and a write of many ids exclusive. Two ids with one hash
+# only make their writes take turns.
+LINKS_CLASS = 0x7457
+ALL_CLASS = 0x7458
+# At most this many keys a write (each is an entry of PostgreSQL's shared lock table,
+# 64 x max_connections entries by default); more and it takes ALL_CLASS exclusive.
+MAX_LINK_LOCKS = 256
+
+
+def _key(record_id: str) -> int:
+    """The advisory key of an incident id: its CRC-32 as a signed 32-bit integer."""
+    crc = zlib.crc32(record_id.encode())
+    return crc - (1 << 32) if crc >= 1 << 31 else crc
+
+
+class LinkLocks:
+    """The advisory locks a write holds (`lock_links`); `cover` adds those found late."""
+
+    def __init__(self, keys: set[int] | None) -> None:
+        # None: nothing to hold (SQLite) or every key held (ALL_CLASS exclusive).
+        self.keys = keys
+
+    def cover(self, incident_ids: Iterable[Any]) -> None:
+        """Hold the advisory lock of each of these incident ids too (a link known only
+        after the write's rows were read: its old link, or the one its changes set).
+        Called before any copy is read; a no-op for ids already held."""
+        if self.keys is None:
+            return
+        missing = {_key(i) for i in incident_ids if isinstance(i, str) and i} - self.keys
+        if missing:
+            _advisory([(LINKS_CLASS, k, False) for k in sorted(missing)])
+            self.keys.update(missing)
+
+
+def _advisory(locks: list[tuple[int, int, bool]]) -> None:
+    """Take these advisory locks (class, key, shared), in this order, in one statement
+    (unnest yields its arrays' rows in order)."""
+    db.session.execute(
+        sa.text(
+            "SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(c, k)"
+            " ELSE pg_advisory_xact_lock(c, k) END"
+            " FROM unnest(CAST(:c AS integer[]), CAST(:k AS integer[]), CAST(:s AS boolean[]))"
+            " AS t(c, k, s)"
+        ),
+        {"c": [c for c, _, _ in locks], "k": [k for _, k, _ in locks], "s": [x for *_, x in locks]},
+    ).all()
+
+
+def lock_links(record_ids: Iterable[str], links: Iterable[Any] = ()) -> LinkLocks:
+    """On PostgreSQL, take the advisory locks of a write before it locks any record row:
+    one per record it writes (each may be an incident), per incident its casualties name
+    now (read here without a lock) and per id in `links` (the incidents its changes may
+    name). Held until the transaction ends. On SQLite nothing: one writer at a time."""
+    if not _postgres():
+        return LinkLocks(None)
+    ids = sorted(set(record_ids))
+    wanted = set(ids) | {i for i in links if isinstance(i, str) and i}
+    if len(wanted) <= MAX_LINK_LOCKS:
+        for part in _chunks(ids):
+            wanted.update(
+                db.session.scalars(
+                    sa.select(_RECORDS.c.incident_id).where(
+                        _RECORDS.c.id.in_(part), _RECORDS.c.incident_id.is_not(None)
+                    )
+                )
+            )
+    if len(wanted) > MAX_LINK_LOCKS:
+        _advisory([(ALL_CLASS, 0, False)])
+        return LinkLocks(None)
+    keys = sorted({_key(i) for i in wanted})
+    _advisory([(ALL_CLASS, 0, True), *((LINKS_CLASS, k, False) for k in keys)])
+    return LinkLocks(set(keys))
+
+
+def _incident_rows(ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The rows of these records that decide a casualty's copy. A plain read: on
+    PostgreSQL the write holds the advisory lock of each of these incidents
+    (`lock_links`), so no other write is changing them."""
     wanted = sorted(set(ids))
     cols = [_RECORDS.c.id, *(_RECORDS.c[c] for c in _INCIDENT_SOURCE)]
     out: dict[str, dict[str, Any]] = {}
     for part in _chunks(wanted):
-        stmt = sa.select(*cols).where(_RECORDS.c.id.in_(part))
-        if lock and _postgres():
-            stmt = stmt.order_by(_RECORDS.c.id).with_for_update()
-        for row in db.session.execute(stmt):
+        for row in db.session.execute(sa.select(*cols).where(_RECORDS.c.id.in_(part))):
             out[row.id] = dict(row._mapping)
     return out
 
@@ -123,7 +209,7 @@ def fill_casualties(values: Mapping[str, dict[str, Any]]) -> None:
     casualties = [v for v in values.values() if v["kind"] == "casualty"]
     named = {v["incident_id"] for v in casualties if v.get("incident_id")}
     incidents = {i: values[i] for i in named if i in values}
-    incidents.update(_incident_rows(named - set(incidents), lock=True))
+    incidents.update(_incident_rows(named - set(incidents)))
     for v in casualties:
         v.update(event_values(v, incidents.get(v["incident_id"] or "")))
 
@@ -191,14 +277,11 @@ def refresh_sums(incident_ids: Iterable[str]) -> None:
     sums: dict[tuple[str, str], list[int]] = {}
     have: dict[str, Any] = {}
     for part in _chunks(ids):
-        # The incidents first, locked on PostgreSQL (FOR UPDATE, id order): two writes
-        # adding casualties to one incident take turns, and the second counts from the
-        # casualties the first committed instead of overwriting its sums.
+        # No FOR UPDATE: two writes adding casualties to one incident hold its advisory
+        # lock in turn (lock_links), so the second counts what the first committed.
         stmt = sa.select(
             _RECORDS.c.id, _RECORDS.c.team_id, _RECORDS.c.linked_killed, _RECORDS.c.linked_injured
         ).where(_RECORDS.c.id.in_(part), _RECORDS.c.kind == "incident")
-        if _postgres():
-            stmt = stmt.order_by(_RECORDS.c.id).with_for_update()
         for row in db.session.execute(stmt):
             have[row.id] = row
     for part in _chunks(sorted(have)):
@@ -301,9 +384,12 @@ def refresh_all_sums() -> None:
 
 
 __all__ = [
+    "MAX_LINK_LOCKS",
+    "LinkLocks",
     "after_store",
     "event_values",
     "fill_casualties",
+    "lock_links",
     "refresh_all",
     "refresh_all_events",
     "refresh_all_sums",

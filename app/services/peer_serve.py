@@ -194,6 +194,10 @@ def forget_records(record_ids: list[str]) -> int:
     if not record_ids:
         return 0
     local = peer_rules.local_team_ids()
+    begin_write()
+    # Like a write of these records (app/services/incident_links.py): their incidents'
+    # advisory locks first, so a concurrent write's copies cannot miss this drop.
+    locks = incident_links.lock_links(record_ids)
     rows = [
         r
         for r in db.session.scalars(sa.select(Record).where(Record.id.in_(record_ids)))
@@ -204,8 +208,8 @@ def forget_records(record_ids: list[str]) -> int:
     # its dropped casualties (the dashboard's copies, app/services/incident_links.py).
     incidents = [r.id for r in rows if r.kind == "incident"]
     linked_to = [r.incident_id for r in rows if r.incident_id]
+    locks.cover(linked_to)
     if ids:
-        begin_write()
         db.session.execute(sa.delete(NameToken).where(NameToken.record_id.in_(ids)))
         db.session.execute(sa.delete(ChangeRow).where(ChangeRow.record_id.in_(ids)))
         db.session.execute(sa.delete(Record).where(Record.id.in_(ids)))

@@ -106,8 +106,10 @@ def _write_one(
     record_id: str,
     make: Any,
     team_id: str | None = None,
+    link: Any = None,
 ) -> tuple[Record, Change | None]:
-    """Lock the record, build at most one change from its state with `make`, store it."""
+    """Lock the record, build at most one change from its state with `make`, store it.
+    `link`: the incident id the change sets, if any (locked up front, incident_links)."""
     assert principal.user is not None
     # Read before the write begins: starting it commits the read transaction, which
     # expires the user and would cost a reload.
@@ -139,7 +141,9 @@ def _write_one(
         return made
 
     try:
-        changelog.write([record_id], build, via="rest", team_of=lambda c, s: team_id or "")
+        changelog.write(
+            [record_id], build, via="rest", team_of=lambda c, s: team_id or "", links=[link]
+        )
     except ApiError:
         db.session.rollback()
         raise
@@ -178,7 +182,9 @@ def create(principal: Principal, body: dict[str, Any]) -> Record:
             raise ApiError(409, "A record with this id exists.", "exists", {"id": ["Taken."]})
         return "create", kind, diff_patch(kind, {}, cleaned, replace=False)
 
-    row, _ = _write_one(principal, record_id, make, team_id=team_id)
+    row, _ = _write_one(
+        principal, record_id, make, team_id=team_id, link=cleaned.get("incident_id")
+    )
     return row
 
 
@@ -244,7 +250,9 @@ def update(
             )
         return ("patch", row.kind, patch) if patch else None
 
-    row, _ = _write_one(principal, record_id, make, team_id=row.team_id)
+    row, _ = _write_one(
+        principal, record_id, make, team_id=row.team_id, link=cleaned.get("incident_id")
+    )
     return row
 
 
@@ -295,7 +303,9 @@ def resolve(principal: Principal, record_id: str, choices: dict[str, Any]) -> Re
             return ("undelete" if choices["@deleted"] is False else "delete"), row.kind, {}
         return "resolve", row.kind, {k: cleaned[k] for k in field_choices}
 
-    row, _ = _write_one(principal, record_id, make, team_id=row.team_id)
+    row, _ = _write_one(
+        principal, record_id, make, team_id=row.team_id, link=cleaned.get("incident_id")
+    )
     return row
 
 

@@ -320,7 +320,13 @@ def push(
         return team if isinstance(team, str) else ""
 
     outcomes = changelog.write(
-        record_ids, build, via=via, team_of=team_of, commit=False, applied=working
+        record_ids,
+        build,
+        via=via,
+        team_of=team_of,
+        commit=False,
+        applied=working,
+        links=[c.patch.get("incident_id") for c in parsed if c is not None],
     )
     faults.point("push.before_commit")
     db.session.commit()

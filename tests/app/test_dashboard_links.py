@@ -12,6 +12,8 @@ rebuild of the whole cache from the change log.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -24,6 +26,7 @@ from support.gazetteer import import_sample
 
 from app.extensions import db
 from app.models import Place, Record
+from app.services import changelog, incident_links
 from app.services.rebuild import rebuild_records
 
 BREAKDOWNS = {
@@ -327,4 +330,195 @@ def test_forgotten_records_leave_no_stale_copies(scene: dict[str, Any], make_tea
     assert _copies()[incident][4:] == (1, 0)
     assert forget_records([incident]) == 1
     assert _copies()[kept][:3] == ("2026-04-02", "2026-04-02", None)
+    _assert_copies_equal_rebuild()
+
+
+# --- Concurrent writes on PostgreSQL -------------------------------------------------
+# Two writes in flight at once, each in its own thread and session (PostgreSQL, READ
+# COMMITTED; SQLite has one writer, so nothing there can interleave). The first is held
+# at a point of its transaction while the second is sent; once the second has finished
+# or waits on a lock, the first goes on. Held at "build": it has locked its record rows
+# and not yet written anything; at "commit": everything is written, not yet committed.
+
+
+def _write_in_thread(
+    app: Any,
+    team_id: str,
+    batch: list[Any],
+    hold_at: str | None,
+    release: threading.Event,
+    hinted: bool,
+) -> tuple[threading.Thread, threading.Event, list[BaseException]]:
+    """Write `batch` through the change path in a thread of its own session; with
+    `hold_at` ("build" or "commit"), stop there until `release` is set. `hinted`: the
+    incidents the changes name are passed up front, as a device push does (else they
+    are found after the build, as on a REST edit)."""
+    reached, errors = threading.Event(), []
+
+    def hold(point: str) -> None:
+        if hold_at == point:
+            reached.set()
+            release.wait(30)
+
+    def build(_states: Any) -> list[Any]:
+        hold("build")
+        return batch
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                changelog.write(
+                    [c.record_id for c in batch],
+                    build,
+                    via="device:race",
+                    team_of=lambda _c, _s: team_id,
+                    commit=False,
+                    links=[c.patch.get("incident_id") for c in batch] if hinted else (),
+                )
+                hold("commit")
+                db.session.commit()
+            except BaseException as exc:  # reported by the test, not lost in the thread
+                errors.append(exc)
+                db.session.rollback()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, reached, errors
+
+
+def _blocked_or_done(thread: threading.Thread) -> None:
+    """Wait until the thread finished or another session waits on a lock."""
+    deadline = time.monotonic() + 20
+    while thread.is_alive():
+        waiting = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock'"
+            )
+        )
+        db.session.rollback()
+        if waiting:
+            return
+        assert time.monotonic() < deadline, "the second write neither finished nor waited"
+        time.sleep(0.02)
+
+
+def _race(
+    app: Any, team_id: str, first: list[Any], second: list[Any], point: str, hinted: bool = True
+) -> None:
+    """Send `first`, hold it at `point`, send `second` meanwhile, then let both end: both
+    commit (no deadlock, no error)."""
+    release = threading.Event()
+    one, reached, errors_one = _write_in_thread(app, team_id, first, point, release, hinted)
+    assert reached.wait(20), "the first write never reached its hold"
+    two, _, errors_two = _write_in_thread(app, team_id, second, None, release, hinted)
+    _blocked_or_done(two)
+    release.set()
+    one.join(60)
+    two.join(60)
+    assert not one.is_alive() and not two.is_alive()
+    assert errors_one == [] and errors_two == [], (errors_one, errors_two)
+
+
+def _postgres_only() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: no two writes are ever in flight at once")
+
+
+@pytest.mark.parametrize("hinted", [True, False], ids=["links-known", "links-late"])
+@pytest.mark.parametrize("point", ["build", "commit"])
+@pytest.mark.parametrize("first", ["incident", "casualty"])
+def test_incident_and_casualty_created_at_once(
+    app: Any, scene: dict[str, Any], first: str, point: str, hinted: bool
+) -> None:
+    """A new incident and a new casualty naming it, pushed by two devices at the same
+    instant, in either order: the casualty counts inside the incident (its date and
+    place), the incident's linked sums hold it, and no person is counted twice."""
+    _postgres_only()
+    a, b, team, api, places = (
+        scene["a"],
+        scene["b"],
+        scene["team"].id,
+        scene["api"],
+        scene["places"],
+    )
+    incident = _incident(a, places["in1"], occurred_date="2026-03-07", killed_min=1)
+    casualty = _casualty(b, incident, place_id=places["out"].id, count=3)
+    batches = {"incident": list(a.log.values()), "casualty": list(b.log.values())}
+    other = "casualty" if first == "incident" else "incident"
+    _race(app, team, batches[first], batches[other], point, hinted)
+    copies = _copies()
+    assert copies[casualty][:3] == ("2026-03-07", "2026-03-07", places["in1"].path)
+    assert copies[incident][4:] == (3, 0)
+    _assert_charts_equal_recount(api, team, places)
+    _assert_copies_equal_rebuild()
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["few-locks", "lock-all"])
+@pytest.mark.parametrize("point", ["build", "commit"])
+@pytest.mark.parametrize("first", ["incident", "casualty"])
+def test_incident_and_its_casualty_edited_at_once(
+    app: Any, scene: dict[str, Any], first: str, point: str, many: bool, monkeypatch: Any
+) -> None:
+    """An incident's date and place edited on one device while another edits a casualty
+    linked to it (its count): both pushes are stored (neither fails on a deadlock), and
+    the casualty counts under the new date and place with its new count. With `many`,
+    the casualty's write involves more incidents than a write locks one by one (the
+    limit lowered to 1), so it takes the lock that excludes every other write."""
+    _postgres_only()
+    if many:
+        monkeypatch.setattr(incident_links, "MAX_LINK_LOCKS", 1)
+    a, team, api, places = scene["a"], scene["team"].id, scene["api"], scene["places"]
+    incident = _incident(a, places["in1"])
+    casualty = _casualty(a, incident, count=1)
+    push(a, team)
+    b = scene["b"]
+    pull_all(b)
+    edits = {
+        "incident": [
+            a.write(
+                incident,
+                "incident",
+                "patch",
+                {"occurred_date": "2026-03-21", "place_id": places["in2"].id},
+            )
+        ],
+        "casualty": [b.write(casualty, "casualty", "patch", {"count": 4})],
+    }
+    other = "casualty" if first == "incident" else "incident"
+    _race(app, team, edits[first], edits[other], point)
+    copies = _copies()
+    assert copies[casualty][:3] == ("2026-03-21", "2026-03-21", places["in2"].path)
+    assert copies[incident][4:] == (4, 0)
+    _assert_charts_equal_recount(api, team, places)
+    _assert_copies_equal_rebuild()
+
+
+def test_pushes_holding_each_others_incident_and_casualty(app: Any, scene: dict[str, Any]) -> None:
+    """Two pushes at once, each editing one incident and moving a casualty of the other's
+    incident to its own: both are stored, and each incident's sums hold the casualty
+    that moved to it."""
+    _postgres_only()
+    a, team, api, places = scene["a"], scene["team"].id, scene["api"], scene["places"]
+    one = _incident(a, places["in1"])
+    two = _incident(a, places["in2"], occurred_date="2026-03-28")
+    of_one = _casualty(a, one, count=1)
+    of_two = _casualty(a, two, count=2)
+    push(a, team)
+    b = scene["b"]
+    pull_all(b)
+    first = [
+        a.write(one, "incident", "patch", {"occurred_date": "2026-03-11"}),
+        a.write(of_two, "casualty", "patch", {"incident_id": one}),
+    ]
+    second = [
+        b.write(two, "incident", "patch", {"occurred_date": "2026-03-29"}),
+        b.write(of_one, "casualty", "patch", {"incident_id": two}),
+    ]
+    _race(app, team, first, second, "build")
+    copies = _copies()
+    assert copies[of_two][:2] == ("2026-03-11", "2026-03-11")
+    assert copies[of_one][:2] == ("2026-03-29", "2026-03-29")
+    assert (copies[one][4:], copies[two][4:]) == ((2, 0), (1, 0))
+    _assert_charts_equal_recount(api, team, places)
     _assert_copies_equal_rebuild()

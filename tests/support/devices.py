@@ -34,6 +34,7 @@ def push(replica: Replica, team_id: str, changes: Sequence[Change] | None = None
         lambda _states: batch,
         via=f"device:{replica.origin_id}",
         team_of=lambda _c, _s: team_id,
+        links=[c.patch.get("incident_id") for c in batch],
     )
     replica.outbox = [o for o in replica.outbox if o not in {c.op_id for c in batch}]
     return outcomes
