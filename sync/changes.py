@@ -30,9 +30,7 @@ __all__ = [
 #: Schema version this library writes.
 SCHEMA_VERSION = 1
 
-ACTIONS = frozenset(
-    {"create", "patch", "delete", "undelete", "resolve", "merge_into", "purge"}
-)
+ACTIONS = frozenset({"create", "patch", "delete", "undelete", "resolve", "merge_into", "purge"})
 #: Actions whose patch holds field writes; the others hold action arguments only.
 FIELD_WRITING_ACTIONS = frozenset({"create", "patch", "resolve"})
 

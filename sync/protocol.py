@@ -79,8 +79,10 @@ class HaveVector:
 
     def vector(self) -> dict[str, int]:
         """Return ``{origin_id: highest contiguous seq}`` (origins with a gap at 1 show 0)."""
-        return {o: self._contiguous.get(o, 0) for o in sorted(set(self._contiguous) | set(
-            o for o, s in self._above.items() if s))}
+        return {
+            o: self._contiguous.get(o, 0)
+            for o in sorted(set(self._contiguous) | set(o for o, s in self._above.items() if s))
+        }
 
     def covers(self, other: Mapping[str, int]) -> bool:
         """Whether everything ``other`` claims contiguously is held here contiguously."""

@@ -92,109 +92,199 @@ def _materialise_suite() -> Vectors:
     t0 = 1_700_000_000_000
     cases: list[tuple[str, Any]] = []
 
-    create = w("c1", "create", {
-        "full_name": "محمد عبد الرحمن الحمصي", "full_name_latin": "Mohammad Abd al-Rahman",
-        "sex": "male", "outcome": "killed", "age_years": 34, "place_id": "SY0401",
-        "alternate_names": {"add": [{"eid": "n1", "value": "أبو أحمد"}]},
-        "documentation": {"add": [{"eid": "photo", "value": "photo"}]},
-    })
-    cases.append(_case("create_arabic", "One create with Arabic names and collections.",
-                       [create]))
+    create = w(
+        "c1",
+        "create",
+        {
+            "full_name": "محمد عبد الرحمن الحمصي",
+            "full_name_latin": "Mohammad Abd al-Rahman",
+            "sex": "male",
+            "outcome": "killed",
+            "age_years": 34,
+            "place_id": "SY0401",
+            "alternate_names": {"add": [{"eid": "n1", "value": "أبو أحمد"}]},
+            "documentation": {"add": [{"eid": "photo", "value": "photo"}]},
+        },
+    )
+    cases.append(_case("create_arabic", "One create with Arabic names and collections.", [create]))
 
     a = w("a1", "patch", {"full_name": "محمد الحمصي"}, ["c1"], origin="dev-a", t=t0 + 10)
     b = w("b1", "patch", {"full_name": "محمّد الحمصي"}, ["c1"], origin="dev-b", t=t0 + 20)
     c = w("x1", "patch", {"location_detail": "حي الخالدية"}, ["c1"], origin="dev-c", t=t0 + 5)
-    cases.append(_case(
-        "identity_conflict",
-        "Two concurrent writes to full_name: both kept, dev-b (higher hlc) shown first, "
-        "needs_review; a concurrent write to another field merges by itself.",
-        [create, a, b, c]))
+    cases.append(
+        _case(
+            "identity_conflict",
+            "Two concurrent writes to full_name: both kept, dev-b (higher hlc) shown first, "
+            "needs_review; a concurrent write to another field merges by itself.",
+            [create, a, b, c],
+        )
+    )
 
     same = w("b2", "patch", {"full_name": "محمد الحمصي"}, ["c1"], origin="dev-b", t=t0 + 30)
-    cases.append(_case("same_value_no_conflict",
-                       "Concurrent writes of the same value are not a conflict.",
-                       [create, a, same]))
+    cases.append(
+        _case(
+            "same_value_no_conflict",
+            "Concurrent writes of the same value are not a conflict.",
+            [create, a, same],
+        )
+    )
 
     third = w("d1", "patch", {"full_name": "M. al-Homsi"}, ["c1"], origin="dev-d", t=t0 + 40)
-    resolve = w("r1", "resolve", {"full_name": "محمد الحمصي"}, ["a1", "b1"],
-                origin="coord", t=t0 + 100, author="coordinator-1")
-    cases.append(_case(
-        "resolve_sees_two_of_three",
-        "A resolve that saw a1 and b1 supersedes exactly those; d1, unseen, stays a "
-        "candidate beside the resolved value.",
-        [create, a, b, third, resolve]))
+    resolve = w(
+        "r1",
+        "resolve",
+        {"full_name": "محمد الحمصي"},
+        ["a1", "b1"],
+        origin="coord",
+        t=t0 + 100,
+        author="coordinator-1",
+    )
+    cases.append(
+        _case(
+            "resolve_sees_two_of_three",
+            "A resolve that saw a1 and b1 supersedes exactly those; d1, unseen, stays a "
+            "candidate beside the resolved value.",
+            [create, a, b, third, resolve],
+        )
+    )
 
-    need = w("s1", "create", {"item_name": "أكياس دم O-", "unit": "bag",
-                              "quantity_needed": "200", "quantity_delivered": {"delta": 0}},
-             kind="supply_need", record="need-1")
-    d1 = w("s2", "patch", {"quantity_delivered": {"delta": 100}}, ["s1"], origin="team-1",
-           kind="supply_need", record="need-1")
-    d2 = w("s3", "patch", {"quantity_delivered": {"delta": 100}, "quantity_committed":
-                           {"delta": 50}}, ["s1"], origin="team-2", kind="supply_need",
-           record="need-1")
-    cases.append(_case("counters_sum", "Two teams each deliver 100 bags: 200 delivered.",
-                       [need, d1, d2]))
+    need = w(
+        "s1",
+        "create",
+        {
+            "item_name": "أكياس دم O-",
+            "unit": "bag",
+            "quantity_needed": "200",
+            "quantity_delivered": {"delta": 0},
+        },
+        kind="supply_need",
+        record="need-1",
+    )
+    d1 = w(
+        "s2",
+        "patch",
+        {"quantity_delivered": {"delta": 100}},
+        ["s1"],
+        origin="team-1",
+        kind="supply_need",
+        record="need-1",
+    )
+    d2 = w(
+        "s3",
+        "patch",
+        {"quantity_delivered": {"delta": 100}, "quantity_committed": {"delta": 50}},
+        ["s1"],
+        origin="team-2",
+        kind="supply_need",
+        record="need-1",
+    )
+    cases.append(
+        _case("counters_sum", "Two teams each deliver 100 bags: 200 delivered.", [need, d1, d2])
+    )
 
-    add = w("e1", "patch", {"alternate_names": {"add": [{"eid": "n2", "value": "أبو خالد"}]}},
-            ["c1"], origin="dev-a")
-    rem = w("e2", "patch", {"alternate_names": {"remove": ["n1", "n2"]}}, ["c1"],
-            origin="dev-b")
-    cases.append(_case(
-        "collection_add_wins",
-        "A remove concurrent with an add removes only what it had seen: n1 goes, n2 stays.",
-        [create, add, rem]))
+    add = w(
+        "e1",
+        "patch",
+        {"alternate_names": {"add": [{"eid": "n2", "value": "أبو خالد"}]}},
+        ["c1"],
+        origin="dev-a",
+    )
+    rem = w("e2", "patch", {"alternate_names": {"remove": ["n1", "n2"]}}, ["c1"], origin="dev-b")
+    cases.append(
+        _case(
+            "collection_add_wins",
+            "A remove concurrent with an add removes only what it had seen: n1 goes, n2 stays.",
+            [create, add, rem],
+        )
+    )
 
-    delete = w("del1", "delete", {"reason": "duplicate entry"}, ["c1"], origin="dev-b",
-               t=t0 + 50)
-    cases.append(_case("delete_vs_edit",
-                       "A delete concurrent with an edit is flagged; the record stays visible.",
-                       [create, a, delete]))
+    delete = w("del1", "delete", {"reason": "duplicate entry"}, ["c1"], origin="dev-b", t=t0 + 50)
+    cases.append(
+        _case(
+            "delete_vs_edit",
+            "A delete concurrent with an edit is flagged; the record stays visible.",
+            [create, a, delete],
+        )
+    )
     settle = w("r2", "resolve", {}, ["a1", "del1"], origin="coord", t=t0 + 60)
-    cases.append(_case("delete_vs_edit_resolved",
-                       "A resolve that saw both closes the contest; the delete stands.",
-                       [create, a, delete, settle]))
+    cases.append(
+        _case(
+            "delete_vs_edit_resolved",
+            "A resolve that saw both closes the contest; the delete stands.",
+            [create, a, delete, settle],
+        )
+    )
     undelete = w("u1", "undelete", {}, ["a1", "del1"], origin="coord", t=t0 + 70)
-    cases.append(_case("undelete", "An undelete that saw the delete brings the record back.",
-                       [delete, create, undelete, a]))
+    cases.append(
+        _case(
+            "undelete",
+            "An undelete that saw the delete brings the record back.",
+            [delete, create, undelete, a],
+        )
+    )
 
     dup = w("m0", "create", {"full_name": "محمد الحمصي"}, record="rec-2", origin="dev-c")
     merge = w("m1", "merge_into", {"target": "rec-1"}, ["m0"], record="rec-2", origin="coord")
-    cases.append(_case("merge_into",
-                       "A duplicate merged into rec-1: both histories kept, linked both ways.",
-                       [create, dup, merge]))
+    cases.append(
+        _case(
+            "merge_into",
+            "A duplicate merged into rec-1: both histories kept, linked both ways.",
+            [create, dup, merge],
+        )
+    )
 
     purge = w("p1", "purge", {"reason": "erasure request"}, ["a1", "b1"], origin="coord")
-    cases.append(_case(
-        "purge",
-        "A purge blanks the record; a copy of an earlier change already blanked by it "
-        "(purged_by, empty patch, hash unchecked) stands in for the original.",
-        [blank_for_purge(create, "p1"), a, purge, b]))
+    cases.append(
+        _case(
+            "purge",
+            "A purge blanks the record; a copy of an earlier change already blanked by it "
+            "(purged_by, empty patch, hash unchecked) stands in for the original.",
+            [blank_for_purge(create, "p1"), a, purge, b],
+        )
+    )
 
     c2 = w("k2", "patch", {"sex": "unknown"}, ["c1"], t=t0 + 1)
     c3 = w("k3", "patch", {"sex": "female"}, ["k2"], t=t0 + 2)
-    cases.append(_case("missing_dep",
-                       "k3 arrives without k2, its dep: applied anyway, k2 listed as missing.",
-                       [c3, create]))
-    cases.append(_case(
-        "out_of_order_duplicated",
-        "The same history delivered backwards with repeats: k3 supersedes k2 once k2 links "
-        "them.", [c3, create, c3, c2, create]))
+    cases.append(
+        _case(
+            "missing_dep",
+            "k3 arrives without k2, its dep: applied anyway, k2 listed as missing.",
+            [c3, create],
+        )
+    )
+    cases.append(
+        _case(
+            "out_of_order_duplicated",
+            "The same history delivered backwards with repeats: k3 supersedes k2 once k2 links "
+            "them.",
+            [c3, create, c3, c2, create],
+        )
+    )
 
-    newer = w("n1", "patch",
-              {"full_name": "محمد", "partner_reference": {"org": "SARC", "score": "1.50"}},
-              ["c1"], schema_version=2)
-    cases.append(_case("unknown_field_kept",
-                       "A field from a newer schema is kept and shown as a plain field.",
-                       [create, newer]))
+    newer = w(
+        "n1",
+        "patch",
+        {"full_name": "محمد", "partner_reference": {"org": "SARC", "score": "1.50"}},
+        ["c1"],
+        schema_version=2,
+    )
+    cases.append(
+        _case(
+            "unknown_field_kept",
+            "A field from a newer schema is kept and shown as a plain field.",
+            [create, newer],
+        )
+    )
 
-    ahead = w("sk1", "patch", {"outcome": "injured"}, ["c1"], origin="dev-skewed",
-              t=t0 + 3 * day)
-    behind = w("sk2", "patch", {"outcome": "died_of_wounds"}, ["c1"], origin="dev-b",
-               t=t0 + 1000)
-    cases.append(_case(
-        "clock_skew",
-        "A device three days ahead is accepted; it only wins the provisional tie-break.",
-        [create, behind, ahead]))
+    ahead = w("sk1", "patch", {"outcome": "injured"}, ["c1"], origin="dev-skewed", t=t0 + 3 * day)
+    behind = w("sk2", "patch", {"outcome": "died_of_wounds"}, ["c1"], origin="dev-b", t=t0 + 1000)
+    cases.append(
+        _case(
+            "clock_skew",
+            "A device three days ahead is accepted; it only wins the provisional tie-break.",
+            [create, behind, ahead],
+        )
+    )
     return dict(cases)
 
 
@@ -203,8 +293,10 @@ def _canonical_suite() -> Vectors:
         ("arabic_and_decimals", {"الاسم": "فاطمة", "quantity": "12.50", "n": -7}),
         ("utf16_key_order", {"\uffff": 1, "\U0001f600": 2, "a": 3, "": 4, "ع": 5}),
         ("escapes", {"s": '"\\\b\f\n\r\t\x00\x1f\x7f/\u2028</script>'}),
-        ("nesting_and_literals", [None, True, False, 0, 9007199254740991, [], {}, [{"b": 1,
-                                                                                  "a": [2]}]]),
+        (
+            "nesting_and_literals",
+            [None, True, False, 0, 9007199254740991, [], {}, [{"b": 1, "a": [2]}]],
+        ),
         ("empty_object", {}),
     ]
     out: Vectors = {}
@@ -232,8 +324,12 @@ def _rejections_suite() -> Vectors:
     variant("float_in_patch", "patch", patch={"age_years": 3.5})
     variant("unknown_action", "action", action="overwrite")
     variant("hlc_of_other_origin", "hlc", hlc=format_hlc(1, 0, "someone-else"))
-    variant("counter_not_delta", "patch.quantity_delivered", kind="supply_need",
-            patch={"quantity_delivered": 5})
+    variant(
+        "counter_not_delta",
+        "patch.quantity_delivered",
+        kind="supply_need",
+        patch={"quantity_delivered": 5},
+    )
     variant("self_dep", "deps", deps=["ok1"])
     out: Vectors = {}
     for name, d, field in bad:
@@ -334,9 +430,7 @@ class _Session:
         self.may_hold = may_hold
         self.now = T0
         self.next_op = ""
-        self.client = Replica(
-            "dev-a", author, clock=lambda: self.now, new_id=lambda: self.next_op
-        )
+        self.client = Replica("dev-a", author, clock=lambda: self.now, new_id=lambda: self.next_op)
         self.others = _Writer()
         self.steps: list[dict[str, Any]] = []
         self.exchanges: list[dict[str, Any]] = []
@@ -577,8 +671,15 @@ def _protocol_suite() -> Vectors:
         "and come back with the same status when pushed again.",
         park=coordinator_resolves_only,
     )
-    clash = v.others("op-clash", "create", _incident(killed_max=9), origin="dev-b",
-                     record="rec-9", kind="incident", author="reporter-2")
+    clash = v.others(
+        "op-clash",
+        "create",
+        _incident(killed_max=9),
+        origin="dev-b",
+        record="rec-9",
+        kind="incident",
+        author="reporter-2",
+    )
     v.elsewhere("another phone wrote op-clash first", [clash])
     v.write("op-a1", "rec-1", "create", _incident(killed_max=2))
     v.act("push", "the hub stores op-a1; its answer is lost", faults=["lost"], batch_size=500)
@@ -586,8 +687,7 @@ def _protocol_suite() -> Vectors:
     v.write("op-a3", "rec-1", "resolve", {"killed_max": 3}, deps=["op-a2"], t=20)
     v.write("op-clash", "rec-1", "patch", {"description": "قصف على السوق"}, t=30)
     v.act("push", batch_size=500)
-    v.act("push", "nothing is dropped: parked and colliding changes are sent again",
-          batch_size=500)
+    v.act("push", "nothing is dropped: parked and colliding changes are sent again", batch_size=500)
     out.append(v.vector())
 
     v = _Session(
@@ -610,16 +710,57 @@ def _protocol_suite() -> Vectors:
         "end up as a conflict with both candidates.",
     )
     w = v.others
-    c1 = w("op-b1", "create", _casualty(full_name="أحمد"), origin="dev-b", record="rec-1",
-           kind="casualty", author="reporter-1")
-    c2 = w("op-b2", "create", _incident(killed_max=1), origin="dev-b", record="rec-2",
-           kind="incident", author="reporter-1")
-    c3 = w("op-b3", "patch", {"full_name": "أحمد الحمصي"}, ["op-b1"], origin="dev-b",
-           record="rec-1", kind="casualty", t=T0 + 10, author="reporter-1")
-    c4 = w("op-c1", "patch", {"killed_max": 4}, ["op-b2"], origin="dev-c", record="rec-2",
-           kind="incident", t=T0 + 20, author="reporter-1")
-    c5 = w("op-c2", "patch", {"full_name": "Ahmad al-Homsi"}, ["op-b1"], origin="dev-c",
-           record="rec-1", kind="casualty", t=T0 + 30, author="reporter-1")
+    c1 = w(
+        "op-b1",
+        "create",
+        _casualty(full_name="أحمد"),
+        origin="dev-b",
+        record="rec-1",
+        kind="casualty",
+        author="reporter-1",
+    )
+    c2 = w(
+        "op-b2",
+        "create",
+        _incident(killed_max=1),
+        origin="dev-b",
+        record="rec-2",
+        kind="incident",
+        author="reporter-1",
+    )
+    c3 = w(
+        "op-b3",
+        "patch",
+        {"full_name": "أحمد الحمصي"},
+        ["op-b1"],
+        origin="dev-b",
+        record="rec-1",
+        kind="casualty",
+        t=T0 + 10,
+        author="reporter-1",
+    )
+    c4 = w(
+        "op-c1",
+        "patch",
+        {"killed_max": 4},
+        ["op-b2"],
+        origin="dev-c",
+        record="rec-2",
+        kind="incident",
+        t=T0 + 20,
+        author="reporter-1",
+    )
+    c5 = w(
+        "op-c2",
+        "patch",
+        {"full_name": "Ahmad al-Homsi"},
+        ["op-b1"],
+        origin="dev-c",
+        record="rec-1",
+        kind="casualty",
+        t=T0 + 30,
+        author="reporter-1",
+    )
     v.elsewhere("two other phones synced", [c1, c2, c3, c4, c5])
     v.act("pull", page_size=2)
     v.act("pull", "nothing new: one request, same cursor", page_size=2)
@@ -648,15 +789,38 @@ def _protocol_suite() -> Vectors:
         may_hold=_reporter_may_hold("reporter-1"),
     )
     w = v.others
-    p1 = w("op-k1", "create", _casualty(full_name="فاطمة", assigned_to="reporter-1"),
-           origin="dev-coord", record="rec-p", kind="casualty", author="coordinator-1")
-    i1 = w("op-k2", "create", _incident(killed_max=1), origin="dev-coord", record="rec-i",
-           kind="incident", author="coordinator-1")
+    p1 = w(
+        "op-k1",
+        "create",
+        _casualty(full_name="فاطمة", assigned_to="reporter-1"),
+        origin="dev-coord",
+        record="rec-p",
+        kind="casualty",
+        author="coordinator-1",
+    )
+    i1 = w(
+        "op-k2",
+        "create",
+        _incident(killed_max=1),
+        origin="dev-coord",
+        record="rec-i",
+        kind="incident",
+        author="coordinator-1",
+    )
     v.elsewhere("the coordinator assigns rec-p to reporter-1", [p1, i1])
     v.act("pull", page_size=10)
     v.write("op-a1", "rec-p", "patch", {"full_name": "فاطمة الزهراء"}, kind="casualty", t=10)
-    p2 = w("op-k3", "patch", {"assigned_to": None}, ["op-k1"], origin="dev-coord",
-           record="rec-p", kind="casualty", t=T0 + 20, author="coordinator-1")
+    p2 = w(
+        "op-k3",
+        "patch",
+        {"assigned_to": None},
+        ["op-k1"],
+        origin="dev-coord",
+        record="rec-p",
+        kind="casualty",
+        t=T0 + 20,
+        author="coordinator-1",
+    )
     v.elsewhere("the coordinator unassigns rec-p", [p2])
     v.act("pull", page_size=10)
     out.append(v.vector())
@@ -669,20 +833,70 @@ def _protocol_suite() -> Vectors:
         may_hold=_reporter_may_hold("reporter-1"),
     )
     w = v.others
-    p1 = w("op-k1", "create", _casualty(full_name="سامر"), origin="dev-coord",
-           record="rec-p", kind="casualty", author="coordinator-1")
-    p2 = w("op-k2", "patch", {"age_years": 30}, ["op-k1"], origin="dev-coord",
-           record="rec-p", kind="casualty", t=T0 + 1, author="coordinator-1")
-    i1 = w("op-k3", "create", _incident(killed_max=1), origin="dev-coord", record="rec-i",
-           kind="incident", author="coordinator-1")
+    p1 = w(
+        "op-k1",
+        "create",
+        _casualty(full_name="سامر"),
+        origin="dev-coord",
+        record="rec-p",
+        kind="casualty",
+        author="coordinator-1",
+    )
+    p2 = w(
+        "op-k2",
+        "patch",
+        {"age_years": 30},
+        ["op-k1"],
+        origin="dev-coord",
+        record="rec-p",
+        kind="casualty",
+        t=T0 + 1,
+        author="coordinator-1",
+    )
+    i1 = w(
+        "op-k3",
+        "create",
+        _incident(killed_max=1),
+        origin="dev-coord",
+        record="rec-i",
+        kind="incident",
+        author="coordinator-1",
+    )
     v.elsewhere("the coordinator records a casualty and an incident", [p1, p2, i1])
     v.act("pull", page_size=2)
-    i2 = w("op-k4", "patch", {"killed_max": 2}, ["op-k3"], origin="dev-coord",
-           record="rec-i", kind="incident", t=T0 + 2, author="coordinator-1")
-    p3 = w("op-k5", "patch", {"assigned_to": "reporter-1"}, ["op-k2"], origin="dev-coord",
-           record="rec-p", kind="casualty", t=T0 + 3, author="coordinator-1")
-    p4 = w("op-k6", "patch", {"sex": "unknown"}, ["op-k5"], origin="dev-coord",
-           record="rec-p", kind="casualty", t=T0 + 4, author="coordinator-1")
+    i2 = w(
+        "op-k4",
+        "patch",
+        {"killed_max": 2},
+        ["op-k3"],
+        origin="dev-coord",
+        record="rec-i",
+        kind="incident",
+        t=T0 + 2,
+        author="coordinator-1",
+    )
+    p3 = w(
+        "op-k5",
+        "patch",
+        {"assigned_to": "reporter-1"},
+        ["op-k2"],
+        origin="dev-coord",
+        record="rec-p",
+        kind="casualty",
+        t=T0 + 3,
+        author="coordinator-1",
+    )
+    p4 = w(
+        "op-k6",
+        "patch",
+        {"sex": "unknown"},
+        ["op-k5"],
+        origin="dev-coord",
+        record="rec-p",
+        kind="casualty",
+        t=T0 + 4,
+        author="coordinator-1",
+    )
     v.elsewhere("rec-p is assigned to reporter-1, then edited", [i2, p3, p4])
     v.act("pull", page_size=2)
     v.act("repair", "the have-vector lacks nothing the reporter may hold")
@@ -693,8 +907,15 @@ def _protocol_suite() -> Vectors:
         "One sync: handshake (the client reports what it has), push the outbox, pull until "
         "no more, then ask for what the have-vector lacks (nothing).",
     )
-    b1 = v.others("op-b1", "create", _incident(killed_max=1), origin="dev-b", record="rec-2",
-                  kind="incident", author="reporter-2")
+    b1 = v.others(
+        "op-b1",
+        "create",
+        _incident(killed_max=1),
+        origin="dev-b",
+        record="rec-2",
+        kind="incident",
+        author="reporter-2",
+    )
     v.elsewhere("another phone synced", [b1])
     v.write("op-a1", "rec-1", "create", _incident(killed_max=2))
     v.act("sync", page_size=500)

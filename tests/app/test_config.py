@@ -9,8 +9,9 @@ import pytest
 from app.config import load_config
 
 
-def test_wipe_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:
+def test_wipe_threshold_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS sets what handshakes tell devices (0 = never)."""
     base = {"DATA_DIR": tmp_path, "SECRET_KEY": "k"}
     monkeypatch.delenv("TAWTHIQ_WIPE_AFTER_FAILED_UNLOCKS", raising=False)

@@ -93,8 +93,7 @@ def _field_values(kind: str) -> st.SearchStrategy[dict[str, Any]]:
         if field_class(kind, name) not in ("counter", "collection")
     }
     shaped = {
-        name: from_schema({k: v for k, v in prop.items() if not k.startswith("x-")})
-        | JSON_VALUES
+        name: from_schema({k: v for k, v in prop.items() if not k.startswith("x-")}) | JSON_VALUES
         for name, prop in props.items()
         if prop.get("type") != "object"
     }

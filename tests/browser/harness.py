@@ -75,8 +75,13 @@ class Hub:
         assert r.status_code == 201, r.text
         body = r.json()
         session, _ = login_changing_password(self.url, name, body["one_time_password"])
-        return {"username": name, "password": PASSWORD, "id": body["user"]["id"],
-                "team_id": team_id, "api": session}
+        return {
+            "username": name,
+            "password": PASSWORD,
+            "id": body["user"]["id"],
+            "team_id": team_id,
+            "api": session,
+        }
 
     def records(self, user: dict[str, Any]) -> dict[str, Any]:
         """Every record the user may read, by id (through the REST API)."""
@@ -132,8 +137,14 @@ FORM_TEXT = {
     "supply_need": {"item_name": "أكياس دم O-", "unit": "bag", "quantity_needed": "200"},
 }
 # Partial dates are a precision choice plus year, month and day (static/js/forms/widgets.js).
-DATE_FIELDS = {"occurred_date", "date_of_birth", "date_of_death", "last_seen_date",
-               "fate_status_date", "needed_by"}
+DATE_FIELDS = {
+    "occurred_date",
+    "date_of_birth",
+    "date_of_death",
+    "last_seen_date",
+    "fate_status_date",
+    "needed_by",
+}
 
 
 class Device:
@@ -206,8 +217,9 @@ class Device:
     def fill_field(self, name: str, value: str) -> None:
         """Type `value` into field `name` of the open form (a date as YYYY[-MM[-DD]])."""
         p = self.page
-        p.eval_on_selector(f"[data-field='{name}']",
-                           "el => el.closest('details')?.setAttribute('open', '')")
+        p.eval_on_selector(
+            f"[data-field='{name}']", "el => el.closest('details')?.setAttribute('open', '')"
+        )
         if name in DATE_FIELDS:
             parts = value.split("-")
             precision = p.query_selector(f"#f-{name}-precision")
@@ -238,10 +250,12 @@ class Device:
 
     def views(self) -> dict[str, Any]:
         """Every record on the device in REST shape, by id."""
-        return dict(self.eval(
-            "Object.fromEntries([...tawthiq.replica.states.keys()].map("
-            "(id) => { const v = tawthiq.view(id); delete v.state; return [id, v]; }))"
-        ))
+        return dict(
+            self.eval(
+                "Object.fromEntries([...tawthiq.replica.states.keys()].map("
+                "(id) => { const v = tawthiq.view(id); delete v.state; return [id, v]; }))"
+            )
+        )
 
     def wait_sent(self, timeout_ms: int = 20_000) -> None:
         """Wait (no clicking) until the waiting list is empty."""
@@ -278,4 +292,3 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout_ms: int = 20_000
                 return value
         time.sleep(0.1)
     raise AssertionError(f"not true within {timeout_ms} ms: {script} ({last})")
-

@@ -51,12 +51,20 @@ def admin_user(live: Hub) -> dict[str, Any]:
     """A deployment admin (no team), with the known password."""
     s, csrf = live.admin
     name = f"admin{uuid.uuid4().hex[:8]}"
-    r = s.post(f"{live.url}/api/v1/users", json={"username": name, "is_admin": True},
-               headers={"X-CSRF-Token": csrf}, timeout=10)
+    r = s.post(
+        f"{live.url}/api/v1/users",
+        json={"username": name, "is_admin": True},
+        headers={"X-CSRF-Token": csrf},
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     session, _ = login_changing_password(live.url, name, r.json()["one_time_password"])
-    return {"username": name, "password": "correct horse battery staple",
-            "id": r.json()["user"]["id"], "api": session}
+    return {
+        "username": name,
+        "password": "correct horse battery staple",
+        "id": r.json()["user"]["id"],
+        "api": session,
+    }
 
 
 def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> None:
@@ -67,9 +75,11 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     huda = devices(live.user(team, "coordinator"))
     for phone in (amal, badr, huda):
         phone.setup()
-    rid = amal.eval("() => tawthiq.createRecord('casualty', {full_name: 'محمد أحمد',"
-                    " sex: 'male', outcome: 'killed', civilian_status: 'civilian',"
-                    " cause: 'shelling_artillery'})")
+    rid = amal.eval(
+        "() => tawthiq.createRecord('casualty', {full_name: 'محمد أحمد',"
+        " sex: 'male', outcome: 'killed', civilian_status: 'civilian',"
+        " cause: 'shelling_artillery'})"
+    )
     amal.wait_sent()
     badr.sync()
     # A coordinator assigns it to Badr so that he may edit it too (person records).
@@ -82,8 +92,9 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
 
     amal.context.set_offline(True)
     badr.context.set_offline(True)
-    amal.eval("(id) => tawthiq.updateRecord(id, {full_name: 'محمد أحمد الحمصي', age_years: 30})",
-              rid)
+    amal.eval(
+        "(id) => tawthiq.updateRecord(id, {full_name: 'محمد أحمد الحمصي', age_years: 30})", rid
+    )
     badr.eval("(id) => tawthiq.updateRecord(id, {full_name: 'محمد بن أحمد', age_years: 35})", rid)
     amal.context.set_offline(False)
     badr.context.set_offline(False)
@@ -91,10 +102,14 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     badr.wait_sent()
     huda.sync()
     huda.page.wait_for_function(
-        "(id) => (tawthiq.view(id).conflicts.full_name || []).length === 2", arg=rid)
+        "(id) => (tawthiq.view(id).conflicts.full_name || []).length === 2", arg=rid
+    )
 
-    block = go(huda, "#/conflicts",
-               f".conflict-record[data-id='{rid}'] .conflict-field[data-field=full_name]")
+    block = go(
+        huda,
+        "#/conflicts",
+        f".conflict-record[data-id='{rid}'] .conflict-field[data-field=full_name]",
+    )
     cards = {
         c.query_selector(".value").inner_text(): {
             "who": c.query_selector(".who").inner_text(),
@@ -116,20 +131,26 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     go(huda, f"#/record/{rid}", "#record-conflicts .conflict-field[data-field=full_name]")
     values = huda.page.eval_on_selector_all(
         "#record-conflicts .conflict-field[data-field=full_name] .candidate .value",
-        "els => els.map(e => e.textContent)")
+        "els => els.map(e => e.textContent)",
+    )
     assert sorted(values) == sorted(cards)
     screenshots(huda, "record-detail-conflict", "#history")
 
     # The coordinator settles it offline: the choice is a change like any edit.
     huda.context.set_offline(True)
     go(huda, "#/conflicts", f".conflict-record[data-id='{rid}']")
-    block = huda.page.wait_for_selector(f".conflict-record[data-id='{rid}'] "
-                                        ".conflict-field[data-field=full_name]")
-    chosen = next(c for c in block.query_selector_all(".candidate")
-                  if c.query_selector(".value").inner_text() == "محمد بن أحمد")
+    block = huda.page.wait_for_selector(
+        f".conflict-record[data-id='{rid}'] .conflict-field[data-field=full_name]"
+    )
+    chosen = next(
+        c
+        for c in block.query_selector_all(".candidate")
+        if c.query_selector(".value").inner_text() == "محمد بن أحمد"
+    )
     chosen.query_selector("button.choose").click()
-    huda.page.wait_for_selector(f".conflict-record[data-id='{rid}'] "
-                                ".conflict-field[data-field=full_name]", state="detached")
+    huda.page.wait_for_selector(
+        f".conflict-record[data-id='{rid}'] .conflict-field[data-field=full_name]", state="detached"
+    )
     # Neither age is right: the coordinator types another, in Arabic-Indic digits.
     age = f".conflict-record[data-id='{rid}'] .conflict-field[data-field=age_years]"
     huda.page.fill(f"{age} input[name=age_years]", "٣٣")
@@ -144,8 +165,7 @@ def test_conflict_seen_and_resolved_by_coordinator(devices: Any, live: Hub) -> N
     assert hub["values"]["full_name"] == "محمد بن أحمد"
     assert hub["values"]["age_years"] == 33
     amal.sync()
-    amal.page.wait_for_function(
-        "(id) => !Object.keys(tawthiq.view(id).conflicts).length", arg=rid)
+    amal.page.wait_for_function("(id) => !Object.keys(tawthiq.view(id).conflicts).length", arg=rid)
     go(amal, f"#/record/{rid}", "#history")
     assert amal.page.inner_text("dl.values dd[data-field=full_name]") == "محمد بن أحمد"
     assert amal.page.inner_text("dl.values dd[data-field=age_years]") == "33"
@@ -163,10 +183,14 @@ def test_record_history_online_and_offline(devices: Any, live: Hub) -> None:
     team = live.team()
     mariam = devices(live.user(team))
     mariam.setup()
-    rid = mariam.eval("() => tawthiq.createRecord('incident', {event_type: 'armed_clash',"
-                      " description: 'اشتباك قرب السوق'})")
-    mariam.eval("(id) => tawthiq.updateRecord(id, {description: 'اشتباك عند مدخل السوق',"
-                " killed_min: 2})", rid)
+    rid = mariam.eval(
+        "() => tawthiq.createRecord('incident', {event_type: 'armed_clash',"
+        " description: 'اشتباك قرب السوق'})"
+    )
+    mariam.eval(
+        "(id) => tawthiq.updateRecord(id, {description: 'اشتباك عند مدخل السوق', killed_min: 2})",
+        rid,
+    )
     mariam.wait_sent()
 
     def entries() -> list[dict[str, Any]]:
@@ -175,8 +199,10 @@ def test_record_history_online_and_offline(devices: Any, live: Hub) -> None:
                 "action": e.get_attribute("data-action"),
                 "who": e.query_selector(".who").inner_text(),
                 "fields": {
-                    c.get_attribute("data-field"): (c.query_selector(".from").inner_text(),
-                                                    c.query_selector(".to").inner_text())
+                    c.get_attribute("data-field"): (
+                        c.query_selector(".from").inner_text(),
+                        c.query_selector(".to").inner_text(),
+                    )
                     for c in e.query_selector_all("li.change")
                 },
             }
@@ -227,11 +253,13 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
     assert "records" in nav and not nav & COORDINATOR_SCREENS
     for route in ("#/admin/users", "#/conflicts", "#/review"):
         shown = reporter.page.evaluate(
-            "(h) => { location.hash = h; return tawthiqUi.route().screen.id; }", route)
+            "(h) => { location.hash = h; return tawthiqUi.route().screen.id; }", route
+        )
         assert shown == "records", route
         reporter.page.wait_for_timeout(200)  # let the hashchange render
-        assert reporter.page.query_selector(
-            ".admin-screen, .conflicts-screen, .review-screen") is None, route
+        assert (
+            reporter.page.query_selector(".admin-screen, .conflicts-screen, .review-screen") is None
+        ), route
     api = reporter.user["api"]
     for path in ("/users", "/audit", "/conflicts", "/sync/parked"):
         assert api.get(f"{live.url}/api/v1{path}", timeout=10).status_code == 403, path
@@ -261,21 +289,30 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
         live.team()
     admin.page.evaluate("() => tawthiqUi.refresh()")
     admin.page.wait_for_function(
-        "() => !document.querySelector('#audit-table tr[data-action=device_revoked]')")
-    actions = admin.page.eval_on_selector_all("#audit-table tbody tr",
-                                              "els => els.map(e => e.dataset.action)")
+        "() => !document.querySelector('#audit-table tr[data-action=device_revoked]')"
+    )
+    actions = admin.page.eval_on_selector_all(
+        "#audit-table tbody tr", "els => els.map(e => e.dataset.action)"
+    )
     assert actions == ["team_created"] * 25
     admin.page.click("#audit-next")
     admin.page.wait_for_selector("#audit-prev:enabled")
     assert admin.page.evaluate("() => location.hash") == "#/admin/audit/2"
-    assert admin.page.eval_on_selector_all(
-        "#audit-table tbody tr", "els => els.map(e => e.dataset.action)")[0] == "device_revoked"
+    assert (
+        admin.page.eval_on_selector_all(
+            "#audit-table tbody tr", "els => els.map(e => e.dataset.action)"
+        )[0]
+        == "device_revoked"
+    )
     admin.page.fill("#audit-action", "device_revoked")
     admin.page.press("#audit-action", "Enter")
     admin.page.wait_for_function("() => location.hash === '#/admin/audit/1/device_revoked'")
     admin.page.wait_for_selector("#view #audit-action[value=device_revoked]")  # re-rendered
-    assert set(admin.page.eval_on_selector_all(
-        "#audit-table tbody tr", "els => els.map(e => e.dataset.action)")) == {"device_revoked"}
+    assert set(
+        admin.page.eval_on_selector_all(
+            "#audit-table tbody tr", "els => els.map(e => e.dataset.action)"
+        )
+    ) == {"device_revoked"}
     go(admin, "#/admin/audit", "#audit-table")
     screenshots(admin, "admin-audit", "#audit-table")
 
@@ -295,8 +332,12 @@ def test_admin_revokes_device_and_reporter_is_refused(devices: Any, live: Hub) -
     admin.page.click("#create-user-submit")
     otp = admin.page.wait_for_selector("#one-time-password .otp-value").inner_text().strip()
     assert admin.page.inner_text("#one-time-password .otp-user") == name
-    r = requests.post(f"{live.url}/api/v1/session", json={"username": name, "password": otp},
-                      headers={"X-CSRF-Token": "login"}, timeout=10)
+    r = requests.post(
+        f"{live.url}/api/v1/session",
+        json={"username": name, "password": otp},
+        headers={"X-CSRF-Token": "login"},
+        timeout=10,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["user"]["must_change_password"] is True
     admin.page.wait_for_selector(f"#users-table-slot tr[data-user='{name}']")
@@ -314,11 +355,15 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     huda.setup()
     sami.setup()
     calm = huda.eval("() => tawthiq.createRecord('incident', {event_type: 'arrests'})")
-    disputed = huda.eval("() => tawthiq.createRecord('incident', {event_type: 'armed_clash',"
-                         " verification_status: 'contested'})")
-    person = huda.eval("() => tawthiq.createRecord('casualty', {full_name: 'خالد العمر',"
-                       " sex: 'male', outcome: 'injured', civilian_status: 'civilian',"
-                       " cause: 'gunfire_sniper'})")
+    disputed = huda.eval(
+        "() => tawthiq.createRecord('incident', {event_type: 'armed_clash',"
+        " verification_status: 'contested'})"
+    )
+    person = huda.eval(
+        "() => tawthiq.createRecord('casualty', {full_name: 'خالد العمر',"
+        " sex: 'male', outcome: 'injured', civilian_status: 'civilian',"
+        " cause: 'gunfire_sniper'})"
+    )
     huda.wait_sent()
 
     go(huda, "#/review", f"#review-list li[data-id='{person}']")
@@ -326,18 +371,21 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     assert order[0] == disputed and set(order) >= {calm, disputed, person}
     # The reporter is offered by name (the team's members, fetched online).
     select = f"#review-list li[data-id='{person}'] select.assign-select"
-    options = huda.page.eval_on_selector_all(f"{select} option",
-                                             "els => els.map(o => o.textContent)")
+    options = huda.page.eval_on_selector_all(
+        f"{select} option", "els => els.map(o => o.textContent)"
+    )
     assert sami.user["username"] in options
     screenshots(huda, "review", f"#review-list li[data-id='{person}']")
 
     huda.page.click(f"#review-list li[data-id='{calm}'] button[data-verify=confirmed]")
     huda.page.wait_for_function(
-        "(id) => !document.querySelector(`#review-list li[data-id='${id}']`)", arg=calm)
+        "(id) => !document.querySelector(`#review-list li[data-id='${id}']`)", arg=calm
+    )
     assert person not in sami.views()
     huda.page.select_option(select, sami.user["id"])
     huda.page.wait_for_function(
-        "([id, u]) => tawthiq.view(id).values.assigned_to === u", arg=[person, sami.user["id"]])
+        "([id, u]) => tawthiq.view(id).values.assigned_to === u", arg=[person, sami.user["id"]]
+    )
     huda.wait_sent()
     hub = live.records(huda.user)
     assert hub[calm]["values"]["verification_status"] == "confirmed"
@@ -353,8 +401,9 @@ def test_review_queue_verifies_and_assigns(devices: Any, live: Hub) -> None:
     sami.sync()
     sami.page.wait_for_function("() => tawthiq.replica.refused === 1")
     go(huda, "#/admin", ".admin-screen")
-    tabs = huda.page.eval_on_selector_all(".admin-screen .tabs a",
-                                          "els => els.map(a => a.dataset.tab)")
+    tabs = huda.page.eval_on_selector_all(
+        ".admin-screen .tabs a", "els => els.map(a => a.dataset.tab)"
+    )
     assert tabs == ["team", "devices", "parked", "monitor"]
     go(huda, "#/admin/team", "#admin-team td[data-label]")
     assert sami.user["username"] in huda.page.inner_text("#admin-team")
@@ -403,6 +452,7 @@ def test_delete_conflict_kept_by_coordinator(devices: Any, live: Hub) -> None:
     assert hub["values"]["description"] == "ثلاثة جرحى"
     amal.sync()
     amal.page.wait_for_function(
-        "(id) => { const v = tawthiq.view(id); return !v.deleted && !v.delete_conflict; }", arg=rid)
+        "(id) => { const v = tawthiq.view(id); return !v.deleted && !v.delete_conflict; }", arg=rid
+    )
     for d in (amal, huda):
         assert not d.errors, d.errors

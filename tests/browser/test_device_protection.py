@@ -61,8 +61,12 @@ def test_nothing_readable_at_rest(browser: Any, live: Hub, tmp_path: Path) -> No
     profile = tmp_path / "profile"
     if True:  # one more chromium, with its profile on disk where the test can read it
         context = browser.browser_type.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            locale="en-US")
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="en-US",
+        )
         phone = Device.__new__(Device)
         phone.hub, phone.user, phone.context, phone.errors = live, user, context, []
         context.set_default_timeout(10_000)
@@ -82,8 +86,7 @@ def test_nothing_readable_at_rest(browser: Any, live: Hub, tmp_path: Path) -> No
     assert dump["idb"]["tawthiq/changes"] and dump["idb"]["tawthiq/records"]
     # Control: what is stored in plaintext on purpose (the origin id) is visible.
     assert origin in dump["idb"]["tawthiq/changes"]
-    everything = [*dump["idb"].values(), *dump["caches"].values(), dump["local"],
-                  dump["session"]]
+    everything = [*dump["idb"].values(), *dump["caches"].values(), dump["local"], dump["session"]]
     for canary in (latin, arabic):
         for form in _forms(canary):
             assert not any(form in text for text in everything), canary
@@ -154,8 +157,9 @@ def test_wrong_passphrases_wipe_by_policy(devices: Any, strict_hub: Hub) -> None
     phone.setup()
     # Every handshake of this hub says 3, so a late one cannot undo it (a value poked into
     # the device by hand was overwritten by the shared hub's 10 under load).
-    wait_until(phone.page,
-               "async () => (await tawthiq.vault.policy()).wipe_after_failed_unlocks === 3")
+    wait_until(
+        phone.page, "async () => (await tawthiq.vault.policy()).wipe_after_failed_unlocks === 3"
+    )
     phone.page.click("#lock")
     for _ in range(2):
         assert phone.eval("(p) => tawthiq.unlock(p)", "wrong horse")["ok"] is False
@@ -163,7 +167,10 @@ def test_wrong_passphrases_wipe_by_policy(devices: Any, strict_hub: Hub) -> None
     phone.eval("() => tawthiq.lock()")
     for tries in (1, 2):
         assert phone.eval("(p) => tawthiq.unlock(p)", "wrong horse") == {
-            "ok": False, "failures": tries, "wipe": False}
+            "ok": False,
+            "failures": tries,
+            "wipe": False,
+        }
     third = phone.eval("(p) => tawthiq.unlock(p)", "wrong horse")
     assert third == {"ok": False, "failures": 3, "wiped": True}
     assert phone.eval("async () => (await indexedDB.databases()).length") == 0
@@ -196,7 +203,10 @@ def test_settings_written_at_once_lose_nothing(devices: Any, live: Hub) -> None:
     }""")
     assert out == {
         "policy": {"wipe_after_failed_unlocks": 3, "lock_idle_ms": 1000, "lock_hidden_ms": 2000},
-        "failures": [1, 2, 3], "wipe": [False, False, True], "stored": 3}
+        "failures": [1, 2, 3],
+        "wipe": [False, False, True],
+        "stored": 3,
+    }
 
 
 def test_locks_when_idle_and_when_hidden(devices: Any, live: Hub) -> None:

@@ -74,8 +74,12 @@ def test_case_table_gets_the_servers_verdict_in_the_browser(live: Hub, browser: 
 def _import_places(hub: Hub) -> None:
     s, csrf = hub.admin
     for name in ("homs_gazetteer.csv", "homs_neighbourhoods.csv"):
-        r = s.post(f"{hub.url}/api/v1/places/import", data=(SAMPLES / name).read_bytes(),
-                   headers={"X-CSRF-Token": csrf, "Content-Type": "text/csv"}, timeout=30)
+        r = s.post(
+            f"{hub.url}/api/v1/places/import",
+            data=(SAMPLES / name).read_bytes(),
+            headers={"X-CSRF-Token": csrf, "Content-Type": "text/csv"},
+            timeout=30,
+        )
         assert r.status_code == 200, r.text
 
 
@@ -96,11 +100,11 @@ def _lang(phone: Device, lang: str) -> None:
 
 def _pick_place(phone: Device, field: str, query: str, pcode: str) -> None:
     p = phone.page
-    p.eval_on_selector(f"[data-field='{field}']",
-                       "el => el.closest('details')?.setAttribute('open', '')")
+    p.eval_on_selector(
+        f"[data-field='{field}']", "el => el.closest('details')?.setAttribute('open', '')"
+    )
     p.fill(f"#f-{field}", query)
-    pid = phone.eval(
-        "(pc) => tawthiq.places.places.find((x) => x.pcode === pc).id", pcode)
+    pid = phone.eval("(pc) => tawthiq.places.places.find((x) => x.pcode === pc).id", pcode)
     p.click(f"[data-field='{field}'] button[data-place-id='{pid}']")
     p.wait_for_selector(f"[data-field='{field}'] .place-label")
 
@@ -139,8 +143,9 @@ def test_every_kind_saves_offline_and_reaches_the_hub(devices: Any, live: Hub) -
     phone.choose_required()
     phone.fill_field("full_name", "محمد عبد الرحمن")
     phone.fill_field("age_years", "٣٥")
-    p.eval_on_selector("[data-field='incident_id']",
-                       "el => el.closest('details')?.setAttribute('open', '')")
+    p.eval_on_selector(
+        "[data-field='incident_id']", "el => el.closest('details')?.setAttribute('open', '')"
+    )
     p.select_option("#f-incident_id", incident["id"])
     p.click("[data-add=alternate_names]")
     p.fill("#f-alternate_names", "أبو خالد")
@@ -205,15 +210,18 @@ def test_every_kind_saves_offline_and_reaches_the_hub(devices: Any, live: Hub) -
 
 def _errors(phone: Device) -> dict[str, str]:
     """The error line shown next to each field of the open form."""
-    return dict(phone.eval(
-        """() => Object.fromEntries([...document.querySelectorAll('#record-form .field-error')]
+    return dict(
+        phone.eval(
+            """() => Object.fromEntries([...document.querySelectorAll('#record-form .field-error')]
             .filter((p) => p.textContent).map((p) => [p.dataset.errorFor, p.textContent]))"""
-    ))
+        )
+    )
 
 
 def _choose(phone: Device, name: str, code: str) -> None:
-    phone.page.eval_on_selector(f"[data-field='{name}']",
-                                "el => el.closest('details')?.setAttribute('open', '')")
+    phone.page.eval_on_selector(
+        f"[data-field='{name}']", "el => el.closest('details')?.setAttribute('open', '')"
+    )
     phone.page.select_option(f"#f-{name}", code)
 
 
@@ -252,7 +260,8 @@ def test_invalid_input_shows_the_servers_rule(devices: Any, live: Hub, lang: str
     phone.fill_field("age_years", "13")
     errors = submit()
     assert errors == {
-        "injury_severity": _rule("casualty", "casualty_injury_severity_only_injured", lang)}
+        "injury_severity": _rule("casualty", "casualty_injury_severity_only_injured", lang)
+    }
     shot(p, f"screenshots/forms-casualty-errors-{lang}")
     p.click("#cancel")
 
@@ -279,8 +288,9 @@ def test_invalid_input_shows_the_servers_rule(devices: Any, live: Hub, lang: str
     assert errors == {"full_name": ERROR_MESSAGES["required"][lang]}
     phone.fill_field("full_name", "فاطمة")
     # A PFIF note "I am this person" from someone who was not in contact.
-    p.eval_on_selector("[data-field='notes']",
-                       "el => el.closest('details').setAttribute('open', '')")
+    p.eval_on_selector(
+        "[data-field='notes']", "el => el.closest('details').setAttribute('open', '')"
+    )
     p.click("[data-add=notes]")
     p.fill("#f-notes-0-text", "اتصلت بنا بنفسها")
     p.select_option("#f-notes-0-status", "is_note_author")
@@ -299,8 +309,10 @@ def test_invalid_input_shows_the_servers_rule(devices: Any, live: Hub, lang: str
     phone.fill_field("quantity_needed", "0")
     phone.fill_field("quantity_delivered", "1.5")
     errors = submit()
-    assert errors == {"quantity_needed": ERROR_MESSAGES["out_of_range"][lang],
-                      "quantity_delivered": ERROR_MESSAGES["not_an_integer"][lang]}
+    assert errors == {
+        "quantity_needed": ERROR_MESSAGES["out_of_range"][lang],
+        "quantity_delivered": ERROR_MESSAGES["not_an_integer"][lang],
+    }
     _choose(phone, "item_category", "food")
     phone.fill_field("quantity_needed", "5")
     phone.fill_field("quantity_delivered", "")
@@ -325,7 +337,9 @@ def test_arabic_list_search_and_phone_screenshots(devices: Any, live: Hub) -> No
     phone.fill_form("supply_need")
     _lang(phone, "ar")
     assert p.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == [
-        "ar", "rtl"]
+        "ar",
+        "rtl",
+    ]
     p.evaluate("() => { location.hash = '#/records'; }")
     p.wait_for_selector("li.record")
     shot(p, "screenshots/forms-list-ar")
@@ -344,8 +358,12 @@ def test_arabic_list_search_and_phone_screenshots(devices: Any, live: Hub) -> No
             li.querySelector('.badge.sync').dataset.state,
             li.querySelector('.badge.sync').textContent]))"""
     )
-    labels = {"waiting": "بانتظار الإرسال", "sent": "أُرسل", "conflict": "تعارض",
-              "rejected": "مرفوض"}
+    labels = {
+        "waiting": "بانتظار الإرسال",
+        "sent": "أُرسل",
+        "conflict": "تعارض",
+        "rejected": "مرفوض",
+    }
     assert len(shown) == 3
     for engine_state, badge_state, text in shown:
         assert engine_state == badge_state and text == labels[engine_state]
@@ -387,8 +405,9 @@ def test_a_form_works_from_the_keyboard(devices: Any, live: Hub) -> None:
     phone.open_form("incident")
     p.focus("#f-event_type")
     p.keyboard.press("ArrowDown")  # the first event type
-    p.eval_on_selector("[data-field='place_id']",
-                       "el => el.closest('details').setAttribute('open', '')")
+    p.eval_on_selector(
+        "[data-field='place_id']", "el => el.closest('details').setAttribute('open', '')"
+    )
     p.focus("#f-place_id")
     p.keyboard.type("Bab Sbaa")
     p.keyboard.press("Enter")  # takes the first match

@@ -27,17 +27,42 @@ def page(browser: Any, live: Any) -> Any:
 
 def test_field_classes_match(page: Any) -> None:
     js = page.evaluate("async () => (await import('/static/js/sync/fields.js')).KINDS")
-    py = {k: {"counters": sorted(s.counters), "collections": sorted(s.collections),
-              "identity": sorted(s.identity)} for k, s in KINDS.items()}
+    py = {
+        k: {
+            "counters": sorted(s.counters),
+            "collections": sorted(s.collections),
+            "identity": sorted(s.identity),
+        }
+        for k, s in KINDS.items()
+    }
     assert {k: {c: sorted(v) for c, v in spec.items()} for k, spec in js.items()} == py
 
 
 TEXTS = [
-    "مُحَمَّد عَبْدُ الرَّحْمٰن", "أحمد إبراهيم آل ٱلشيخ", "فاطمة الزهراء", "مستشفى الشفاء",
-    "مسؤول رئيس جزء", "محـــمد", "٠١٢٣٤٥٦٧٨٩ ۰۱۲", "Ḥimṣ Khaldiyeh", "Bab al-Sba'a",
-    "STRASSE Straße", "ﻻ ﺍﻟﺴﻼﻡ", "a\u200cb\u200fc\ufeffd", "  many   spaces\n\ttabs ",
-    "O-, AB+ (blood)", "جورة الشياح", "Jurat al-Shayah", "الم", "el", "😀 emoji ✓",
-    "ی ک persian", "ΣΊΣΥΦΟΣ ς", "İstanbul", "x" * 3, "",
+    "مُحَمَّد عَبْدُ الرَّحْمٰن",
+    "أحمد إبراهيم آل ٱلشيخ",
+    "فاطمة الزهراء",
+    "مستشفى الشفاء",
+    "مسؤول رئيس جزء",
+    "محـــمد",
+    "٠١٢٣٤٥٦٧٨٩ ۰۱۲",
+    "Ḥimṣ Khaldiyeh",
+    "Bab al-Sba'a",
+    "STRASSE Straße",
+    "ﻻ ﺍﻟﺴﻼﻡ",
+    "a\u200cb\u200fc\ufeffd",
+    "  many   spaces\n\ttabs ",
+    "O-, AB+ (blood)",
+    "جورة الشياح",
+    "Jurat al-Shayah",
+    "الم",
+    "el",
+    "😀 emoji ✓",
+    "ی ک persian",
+    "ΣΊΣΥΦΟΣ ς",
+    "İstanbul",
+    "x" * 3,
+    "",
 ]
 
 
@@ -54,18 +79,46 @@ def test_arabic_normalisation_matches(page: Any) -> None:
 
 
 CODEC_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
-    ("casualty", {}, {"full_name": "محمد", "alternate_names": ["أبو أحمد", "ابو احمد"],
-                      "documentation": ["photo", "witness_statement"], "age_years": 30}, False),
-    ("casualty", {"full_name": "محمد", "alternate_names": ["أبو أحمد"], "sex": "male"},
-     {"full_name": "محمد", "alternate_names": ["أبو خالد"], "sex": None}, False),
-    ("casualty", {"full_name": "محمد", "sex": "male", "alternate_names": ["x"]},
-     {"full_name": "محمود"}, True),
-    ("supply_need", {"quantity_delivered": 100, "quantity_committed": 0},
-     {"quantity_delivered": 250, "quantity_committed": 0, "item_name": "خبز"}, False),
-    ("missing_person", {"notes": [{"note_id": "11111111-1111-4111-8111-111111111111",
-                                   "text": "رآه جار"}]},
-     {"notes": [{"note_id": "11111111-1111-4111-8111-111111111111", "text": "رآه جار يوم الخميس"},
-                {"note_id": "22222222-2222-4222-8222-222222222222", "text": "اتصال"}]}, False),
+    (
+        "casualty",
+        {},
+        {
+            "full_name": "محمد",
+            "alternate_names": ["أبو أحمد", "ابو احمد"],
+            "documentation": ["photo", "witness_statement"],
+            "age_years": 30,
+        },
+        False,
+    ),
+    (
+        "casualty",
+        {"full_name": "محمد", "alternate_names": ["أبو أحمد"], "sex": "male"},
+        {"full_name": "محمد", "alternate_names": ["أبو خالد"], "sex": None},
+        False,
+    ),
+    (
+        "casualty",
+        {"full_name": "محمد", "sex": "male", "alternate_names": ["x"]},
+        {"full_name": "محمود"},
+        True,
+    ),
+    (
+        "supply_need",
+        {"quantity_delivered": 100, "quantity_committed": 0},
+        {"quantity_delivered": 250, "quantity_committed": 0, "item_name": "خبز"},
+        False,
+    ),
+    (
+        "missing_person",
+        {"notes": [{"note_id": "11111111-1111-4111-8111-111111111111", "text": "رآه جار"}]},
+        {
+            "notes": [
+                {"note_id": "11111111-1111-4111-8111-111111111111", "text": "رآه جار يوم الخميس"},
+                {"note_id": "22222222-2222-4222-8222-222222222222", "text": "اتصال"},
+            ]
+        },
+        False,
+    ),
 ]
 
 
@@ -94,13 +147,21 @@ def _history(rnd: random.Random) -> list[Change]:
         now[0] += rnd.randint(0, 3)
         return now[0]
 
-    devices = [Replica(f"dev-{i}", f"user-{i}", clock=clock,
-                       new_id=lambda: f"op-{next(ids)}") for i in range(rnd.randint(2, 4))]
+    devices = [
+        Replica(f"dev-{i}", f"user-{i}", clock=clock, new_id=lambda: f"op-{next(ids)}")
+        for i in range(rnd.randint(2, 4))
+    ]
     records = [("rec-1", "casualty"), ("rec-2", "supply_need"), ("rec-3", "missing_person")]
     values = ["أحمد", "محمد", "Ahmad", None, 7, {"a": [1, "ب"]}, True]
     for rid, kind in records:
-        devices[0].write(rid, kind, "create", {"full_name": "أحمد"} if kind != "supply_need"
-                         else {"item_name": "خبز", "quantity_delivered": {"delta": 5}})
+        devices[0].write(
+            rid,
+            kind,
+            "create",
+            {"full_name": "أحمد"}
+            if kind != "supply_need"
+            else {"item_name": "خبز", "quantity_delivered": {"delta": 5}},
+        )
     everything: dict[str, Change] = {}
     for _ in range(rnd.randint(5, 25)):
         d = rnd.choice(devices)
@@ -110,21 +171,26 @@ def _history(rnd: random.Random) -> list[Change]:
         if state is None or roll < 0.15:
             d.receive(rnd.sample(list(everything.values()), k=min(len(everything), 5)))
         elif roll < 0.6:
-            patch: dict[str, Any] = {rnd.choice(["full_name", "sex", "outcome", "note"]):
-                                     rnd.choice(values)}
+            patch: dict[str, Any] = {
+                rnd.choice(["full_name", "sex", "outcome", "note"]): rnd.choice(values)
+            }
             if kind == "supply_need":
                 patch = {"quantity_delivered": {"delta": rnd.randint(-5, 50)}}
             elif rnd.random() < 0.4:
-                patch["alternate_names"] = {"add": [{"eid": f"n{rnd.randint(1, 3)}",
-                                                     "value": rnd.choice(["ا", "ب"])}]}
+                patch["alternate_names"] = {
+                    "add": [{"eid": f"n{rnd.randint(1, 3)}", "value": rnd.choice(["ا", "ب"])}]
+                }
             elif rnd.random() < 0.2 and state.values.get("alternate_names"):
                 patch["alternate_names"] = {"remove": [state.values["alternate_names"][0]["eid"]]}
             d.write(rid, kind, "patch", patch)
         elif roll < 0.7:
             d.write(rid, kind, "delete" if rnd.random() < 0.7 else "undelete", {})
         elif roll < 0.85 and state.conflicts:
-            d.resolve(rid, {f: c[-1].value for f, c in state.conflicts.items()
-                            if not f.startswith("@")} or {"full_name": "حل"})
+            d.resolve(
+                rid,
+                {f: c[-1].value for f, c in state.conflicts.items() if not f.startswith("@")}
+                or {"full_name": "حل"},
+            )
         elif roll < 0.88:
             d.write(rid, kind, "purge", {"reason": "erasure"})
         for c in d.log.values():
@@ -182,6 +248,13 @@ def test_indexeddb_upgrades_step_by_step(page: Any) -> None:
         }"""
     )
     assert out["version"] == 3
-    assert out["stores"] == ["changes", "checkpoints", "dirty", "kv", "outbox", "records",
-                             "snapshot"]
+    assert out["stores"] == [
+        "changes",
+        "checkpoints",
+        "dirty",
+        "kv",
+        "outbox",
+        "records",
+        "snapshot",
+    ]
     assert out["got"] == [{"op_id": "op-1", "problem": None}, [["o", 1]]]

@@ -77,15 +77,20 @@ def page(browser: Any, live: Any) -> Any:
 
 
 def test_replica_bookkeeping(page: Any) -> None:
-    hub = Replica("dev-hub", "user-2", clock=lambda: 1_700_000_000_000,
-                  new_id=iter(f"op-{i}" for i in range(100)).__next__)
+    hub = Replica(
+        "dev-hub",
+        "user-2",
+        clock=lambda: 1_700_000_000_000,
+        new_id=iter(f"op-{i}" for i in range(100)).__next__,
+    )
     hub.write("rec-hub", "casualty", "create", {"full_name": "سامي"})
     hub.write("rec-hub", "casualty", "patch", {"sex": "male"})
     hub.write("rec-hub", "casualty", "purge", {"reason": "erasure request"})
     changes = [c.to_dict() for c in hub.log.values()]
     # The same op id as the first hub change, with other content.
-    other = Replica("dev-hub", "user-2", clock=lambda: 1_700_000_000_001,
-                    new_id=iter(["op-0"]).__next__)
+    other = Replica(
+        "dev-hub", "user-2", clock=lambda: 1_700_000_000_001, new_id=iter(["op-0"]).__next__
+    )
     collision = other.write("rec-x", "incident", "create", {"event_type": "other"}).to_dict()
 
     out = page.evaluate(SCRIPT, [changes, collision])

@@ -88,8 +88,12 @@ def test_update_keeps_the_outbox(browser: Any, failing_hub: Hub, shell: Path) ->
     s, csrf = login(hub.url, user["username"], PASSWORD)
     r = s.post(
         f"{hub.url}/api/v1/records",
-        json={"kind": "incident", "event_type": "shelling_artillery_missile",
-              "team_id": user["team_id"], "description": "على الطريق العام"},
+        json={
+            "kind": "incident",
+            "event_type": "shelling_artillery_missile",
+            "team_id": user["team_id"],
+            "description": "على الطريق العام",
+        },
         headers={"X-CSRF-Token": csrf},
         timeout=10,
     )
@@ -193,7 +197,10 @@ def _run(phone: Device, hub: Hub, user: dict[str, Any], earlier: str, shell: Pat
         assert on_hub[rid]["values"] == views[rid]["values"], rid
     assert on_hub[earlier]["values"]["location_detail"] == "حي الوعر"
     assert {rid: _history(hub, user, rid) for rid in on_hub} == {
-        earlier: 2, created[0]: 1, created[1]: 1}
+        earlier: 2,
+        created[0]: 1,
+        created[1]: 1,
+    }
 
     # Nothing pending and the app locked: the next version goes in without asking.
     p.click("#lock")

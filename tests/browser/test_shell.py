@@ -57,18 +57,22 @@ def test_precache_update_and_rtl(devices: Any, live: Hub) -> None:
         page.wait_for_selector("#update:not([hidden]) button")
         # Installed and waiting: both shells are cached, the old one still in use.
         assert sorted(page.evaluate("async () => await caches.keys()")) == sorted(
-            [f"tawthiq-shell-{current['version']}", f"tawthiq-shell-{newer}"])
+            [f"tawthiq-shell-{current['version']}", f"tawthiq-shell-{newer}"]
+        )
         with page.expect_navigation():
             page.click("#update button")
-        wait_until(page, "(name) => caches.keys().then((k) => k.join() === name)",
-                   f"tawthiq-shell-{newer}")
+        wait_until(
+            page, "(name) => caches.keys().then((k) => k.join() === name)", f"tawthiq-shell-{newer}"
+        )
     finally:
         extra.unlink(missing_ok=True)
     phone.unlock()
 
     page.click("#lang")
-    assert page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]"
-                         ) == ["ar", "rtl"]
+    assert page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == [
+        "ar",
+        "rtl",
+    ]
     phone.eval("""() => tawthiq.createRecord('casualty', {
         full_name: 'محمد عبد الرحمن الحمصي', sex: 'male', outcome: 'killed',
         civilian_status: 'civilian', cause: 'shelling_artillery'})""")

@@ -11,8 +11,7 @@ from typing import Any
 from browser.harness import ARTIFACTS, PASSWORD, Hub, login, shot
 
 CASUALTY = (
-    "{full_name: %r, sex: 'male', outcome: 'injured', civilian_status: 'civilian',"
-    " cause: %r}"
+    "{full_name: %r, sex: 'male', outcome: 'injured', civilian_status: 'civilian', cause: %r}"
 )
 
 

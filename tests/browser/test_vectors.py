@@ -15,9 +15,7 @@ import pytest
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 SUITES = ("canonical", "materialise", "rejections", "protocol")
-PATHS = sorted(
-    str(p.relative_to(VECTORS)) for s in SUITES for p in (VECTORS / s).glob("*.json")
-)
+PATHS = sorted(str(p.relative_to(VECTORS)) for s in SUITES for p in (VECTORS / s).glob("*.json"))
 
 
 @pytest.fixture(scope="module")

@@ -255,9 +255,7 @@ def test_offline_app_over_https(trusting: Any, hub1: Hub) -> None:
         page = phone.page
         assert page.url.startswith(f"https://{NAME}:")
         assert phone.eval("() => isSecureContext && !!(crypto && crypto.subtle)")
-        assert phone.eval("() => navigator.serviceWorker.controller.scriptURL").endswith(
-            "/sw.js"
-        )
+        assert phone.eval("() => navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
         phone.context.set_offline(True)
         response = page.reload()
         assert response is not None and response.from_service_worker
@@ -340,9 +338,7 @@ def test_plain_http_serves_only_the_trust_page(trusting: Any, hub1: Hub) -> None
         ctx.close()
 
 
-def test_second_hub_is_another_authority(
-    pw: Any, trusting: Any, hub1: Hub, tmp_path: Path
-) -> None:
+def test_second_hub_is_another_authority(pw: Any, trusting: Any, hub1: Hub, tmp_path: Path) -> None:
     """Hub 2 (same name!) has its own authority: a browser trusting hub 1 refuses it. And
     SIGTERM stops its waitress and its caddy."""
     hub2 = TlsServer(tmp_path / "hub2")
