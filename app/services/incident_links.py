@@ -38,10 +38,10 @@ committed or not begun. The incident a casualty will name is known before the bu
 from the caller (`links`: the `incident_id` of a push's patches, of a REST body);
 one found after it (a casualty relinked by a concurrent write between the unlocked
 read of its link and its row lock) is locked then, still before any copy is read: the
-copies stay right, and only such a late lock can still meet a deadlock (PostgreSQL fails
-one write; a device sends it again). A write involving more than `MAX_LINK_LOCKS` ids
-takes instead the one lock every other write holds shared, so it never fills the lock
-table.
+copies stay right, and only such a late lock can still meet a deadlock (PostgreSQL aborts
+one write; a push is then written again by `sync_push.push`). A write involving more
+than `MAX_LINK_LOCKS` ids takes instead the one lock every other write holds shared, so
+it never fills the lock table.
 
 This module never decides what a chart shows; it only keeps the copies equal to their
 sources (tests/app/test_dashboard_counts.py recounts from the raw changes).

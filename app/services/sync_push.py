@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,8 @@ from app.schemas.records.kinds import utc_today
 from app.services import changelog
 from app.services.access import change_refusal
 from sync import KINDS, Change, ChangeError, RecordState, apply_change, field_class
+
+log = logging.getLogger(__name__)
 
 MAX_PUSH_CHANGES = 500
 UNKNOWN_RECORD = "record not known on this hub and the change names no team"
@@ -184,6 +187,17 @@ class _Checker:
         return _value_problem(change)
 
 
+# PostgreSQL may abort a write transaction that met another in a lock cycle (deadlock)
+# or could not be serialised; nothing of it was stored, and the batch is idempotent by
+# op id, so it is simply written again instead of failing the device's request.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+RETRIES = 3
+
+
+def _transient(exc: sa.exc.DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
+
+
 def push(
     user: User | None,
     device: Device | None,
@@ -192,7 +206,30 @@ def push(
     checker: Any = None,
 ) -> list[dict[str, Any]]:
     """Store a batch from a device (or, with a `checker` of its own, from a peer hub
-    relaying others' changes: see services/peer_rules.py); one result per change."""
+    relaying others' changes: see services/peer_rules.py); one result per change.
+
+    A transaction PostgreSQL aborted for a deadlock or a serialization failure is
+    rolled back and the batch written again (up to `RETRIES` times)."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return _push_once(user, device, raw_changes, via, checker)
+        except sa.exc.DBAPIError as exc:
+            if attempt == RETRIES or not _transient(exc):
+                raise
+            db.session.rollback()
+            log.warning(
+                "push: %s, writing the batch again (%d)", exc.orig.__class__.__name__, attempt + 1
+            )
+    raise AssertionError("unreachable")
+
+
+def _push_once(
+    user: User | None,
+    device: Device | None,
+    raw_changes: list[Any],
+    via: str,
+    checker: Any,
+) -> list[dict[str, Any]]:
     parsed: list[Change | None] = []
     results: list[dict[str, Any] | None] = []
     parked_rows: list[ParkedChange] = []
