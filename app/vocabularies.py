@@ -553,3 +553,8 @@ def vocabulary_payload() -> dict[str, Any]:
         "messages": dict(FIELD_MESSAGES),
         "default_sensitivity": dict(DEFAULT_SENSITIVITY),
     }
+
+
+#: Outcomes counted as killed in every figure (the dashboard, an incident's linked sums,
+#: public aggregates): a death from wounds is a death. The rest of an outcome is "injured".
+KILLED_OUTCOMES = ("killed", "died_of_wounds")

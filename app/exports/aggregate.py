@@ -26,12 +26,12 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
 from app.exports.places import PlaceIndex
+from app.vocabularies import KILLED_OUTCOMES
 
 __all__ = ["MEASURES", "TOTAL", "aggregate_rows", "recoverable", "suppress"]
 
 TOTAL = "__total__"
 UNKNOWN = "__unknown__"
-KILLED_OUTCOMES = frozenset({"killed", "died_of_wounds"})
 MEASURES: dict[str, tuple[str, ...]] = {
     "casualty": ("killed", "injured"),
     "missing_person": ("missing",),

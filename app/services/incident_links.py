@@ -58,9 +58,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Record
 from app.services import bulk_sql
+from app.vocabularies import KILLED_OUTCOMES
 
 _RECORDS: sa.Table = Record.__table__
-KILLED = ("killed", "died_of_wounds")
 # Event column of a casualty -> the column of the record it is copied from.
 EVENT_COLUMNS = {
     "event_start": "occurred_start",
@@ -96,7 +96,7 @@ def event_values(casualty: Mapping[str, Any], incident: Mapping[str, Any] | None
 def _people(outcome: Any, count: Any) -> tuple[int, int]:
     """(killed, injured) a casualty adds to its incident's sums."""
     n = count if isinstance(count, int) and count >= 1 else 1
-    return (n, 0) if outcome in KILLED else (0, n) if outcome == "injured" else (0, 0)
+    return (n, 0) if outcome in KILLED_OUTCOMES else (0, n) if outcome == "injured" else (0, 0)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -355,7 +355,9 @@ def refresh_all_sums() -> None:
         sa.select(
             c.c.incident_id,
             c.c.team_id,
-            sa.func.sum(sa.case((c.c.outcome.in_(KILLED), people), else_=0)).label("killed"),
+            sa.func.sum(sa.case((c.c.outcome.in_(KILLED_OUTCOMES), people), else_=0)).label(
+                "killed"
+            ),
             sa.func.sum(sa.case((c.c.outcome == "injured", people), else_=0)).label("injured"),
         )
         .where(

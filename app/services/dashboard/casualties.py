@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.services.dashboard.scope import UNKNOWN, Scope, conflicted, records_table
+from app.vocabularies import KILLED_OUTCOMES
 
-KILLED = ("killed", "died_of_wounds")
 MEASURES = ("killed", "injured")
 PERSON_DIMS = ("cause", "sex", "age_group", "civilian_status")
 EVENT_DIMS = ("date", "place", "team_id", "verification_status")
@@ -51,7 +51,7 @@ def _people(c: Any) -> Any:
 
 def _measure(c: Any) -> Any:
     return sa.case(
-        (c.c.outcome.in_(KILLED), sa.literal("killed")),
+        (c.c.outcome.in_(KILLED_OUTCOMES), sa.literal("killed")),
         (c.c.outcome == "injured", sa.literal("injured")),
         else_=sa.null(),
     )
@@ -92,7 +92,7 @@ def named_select(scope: Scope, columns: Callable[[Any], Iterable[Any]]) -> tuple
     stmt = sa.select(*columns(c)).where(
         c.c.kind == "casualty",
         scope.counted(c),
-        c.c.outcome.in_((*KILLED, "injured")),
+        c.c.outcome.in_((*KILLED_OUTCOMES, "injured")),
         *scope.filtered(_event(c)),
     )
     return stmt, c
