@@ -125,6 +125,23 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
+def _keys_ok(obj: dict[Any, Any], stack: list[Any]) -> bool:
+    """Check an object's keys and push its values on `stack`; False when a key lies
+    beyond the BMP. ASCII keys (nearly all) skip the regexes."""
+    ok = True
+    for k, item in obj.items():
+        stack.append(item)
+        if type(k) is str and k.isascii():
+            continue
+        if not isinstance(k, str):
+            raise CanonicalError(f"object key is not a string: {k!r}")
+        if _SURROGATE.search(k):
+            raise CanonicalError("lone surrogate in string")
+        if _ASTRAL.search(k):
+            ok = False
+    return ok
+
+
 def _fast_path_ok(value: Any) -> bool:
     """Check what a change may hold; False when an object key lies beyond the BMP.
 
@@ -146,17 +163,7 @@ def _fast_path_ok(value: Any) -> bool:
             if not v.isascii() and _SURROGATE.search(v):
                 raise CanonicalError("lone surrogate in string")
         elif kind is dict:
-            for k, item in v.items():
-                if type(k) is str and k.isascii():
-                    stack.append(item)
-                    continue
-                if not isinstance(k, str):
-                    raise CanonicalError(f"object key is not a string: {k!r}")
-                if _SURROGATE.search(k):
-                    raise CanonicalError("lone surrogate in string")
-                if _ASTRAL.search(k):
-                    ok = False
-                stack.append(item)
+            ok = _keys_ok(v, stack) and ok
         elif kind is list:
             stack.extend(v)
         elif isinstance(v, str):
@@ -168,14 +175,7 @@ def _fast_path_ok(value: Any) -> bool:
         elif isinstance(v, (list, tuple)):
             stack.extend(v)
         elif isinstance(v, dict):
-            for k, item in v.items():
-                if not isinstance(k, str):
-                    raise CanonicalError(f"object key is not a string: {k!r}")
-                if _SURROGATE.search(k):
-                    raise CanonicalError("lone surrogate in string")
-                if _ASTRAL.search(k):
-                    ok = False
-                stack.append(item)
+            ok = _keys_ok(v, stack) and ok
         elif isinstance(v, float):
             raise CanonicalError("floats are not allowed; send decimals as strings")
         else:
